@@ -1,0 +1,3 @@
+from asyncsafe.cli import main
+
+raise SystemExit(main())

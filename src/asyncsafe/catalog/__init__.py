@@ -1,0 +1,213 @@
+"""The data catalog of blocking APIs, loaded once per run from the TOML files beside this module.
+
+A file holds three kinds of tables:
+
+* ``[[type]]``: a type the engine can track through assignments, ``with`` targets and
+  annotations (``made_by`` = callables that return it, ``returns`` = what its methods return).
+* ``[[block]]``: calls that block: canonical function names (``calls``), methods of cataloged
+  types (``methods``) and evaluation protocols of those types (``protocols``: iterate, ...),
+  with the rule code, why it blocks and the async alternative.
+* ``[[offload]]``: callables that run their function argument in a worker thread.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on 3.10
+    import tomli as tomllib
+
+WHY_PHRASES: dict[str, str] = {
+    "sleep": "sleeps the whole thread, so no other request on this worker runs meanwhile",
+    "net": "waits on the network while holding the event loop",
+    "disk": "does blocking file I/O on the event loop",
+    "proc": "waits for a child process while holding the event loop",
+    "lock": "waits on a thread lock or queue while holding the event loop",
+    "tty": "waits for terminal input while holding the event loop",
+    "db": "runs a blocking database query on the event loop",
+    "cpu": "does CPU-bound work on the event loop",
+    "meta": "makes a filesystem syscall on the event loop",
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An argument that, when passed with this value, makes the call non-blocking."""
+
+    position: int | None
+    keyword: str | None
+    value: str
+
+
+@dataclass(frozen=True)
+class Blocking:
+    code: str
+    what: str
+    why: str
+    fix: str
+    unless: tuple[Condition, ...] = ()
+    only_when_given: tuple[str, ...] = ()
+
+    def message(self) -> str:
+        return f"{self.what} {WHY_PHRASES.get(self.why, self.why)}; use {self.fix}"
+
+
+@dataclass
+class TypeSpec:
+    name: str
+    bases: list[str] = field(default_factory=list)
+    returns: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    enter: str | None = None
+    label: str | None = None
+    methods: dict[str, Blocking] = field(default_factory=dict)
+    protocols: dict[str, Blocking] = field(default_factory=dict)
+
+
+@dataclass
+class Catalog:
+    calls: dict[str, Blocking] = field(default_factory=dict)
+    constructors: dict[str, str] = field(default_factory=dict)
+    types: dict[str, TypeSpec] = field(default_factory=dict)
+    offloaders: dict[str, int] = field(default_factory=dict)
+
+    def type_chain(self, name: str) -> list[TypeSpec]:
+        """The type and its cataloged bases, nearest first."""
+        chain: list[TypeSpec] = []
+        pending = [name]
+        while pending:
+            spec = self.types.get(pending.pop(0))
+            if spec is not None and spec not in chain:
+                chain.append(spec)
+                pending.extend(spec.bases)
+        return chain
+
+    def method(self, type_name: str, method: str) -> Blocking | None:
+        for spec in self.type_chain(type_name):
+            if method in spec.methods:
+                return spec.methods[method]
+        return None
+
+    def protocol(self, type_name: str, protocol: str) -> Blocking | None:
+        for spec in self.type_chain(type_name):
+            if protocol in spec.protocols:
+                return spec.protocols[protocol]
+        return None
+
+    def returns(self, type_name: str, member: str) -> str | None:
+        for spec in self.type_chain(type_name):
+            if member in spec.returns:
+                return spec.returns[member]
+        return None
+
+    def attribute(self, type_name: str, member: str) -> str | None:
+        for spec in self.type_chain(type_name):
+            if member in spec.attributes:
+                return spec.attributes[member]
+        return None
+
+    def enter(self, type_name: str) -> str:
+        for spec in self.type_chain(type_name):
+            if spec.enter is not None:
+                return spec.enter
+        return type_name
+
+    def codes(self) -> set[str]:
+        found = {b.code for b in self.calls.values()}
+        for spec in self.types.values():
+            found |= {b.code for b in spec.methods.values()}
+            found |= {b.code for b in spec.protocols.values()}
+        return found
+
+
+class CatalogError(ValueError):
+    pass
+
+
+def _parse_condition(text: str) -> Condition:
+    key, sep, value = text.partition("=")
+    if not sep or not key or not value:
+        raise CatalogError(f"condition {text!r} must look like '1=os.WNOHANG' or 'block=False'")
+    if key.isdigit():
+        return Condition(position=int(key), keyword=None, value=value)
+    return Condition(position=None, keyword=key, value=value)
+
+
+def _blocking(entry: dict[str, Any], what: str) -> Blocking:
+    return Blocking(
+        code=entry["code"],
+        what=entry.get("what", what),
+        why=entry["why"],
+        fix=entry["fix"],
+        unless=tuple(_parse_condition(c) for c in entry.get("unless", [])),
+        only_when_given=tuple(entry.get("only_when_given", [])),
+    )
+
+
+def _short(qualname: str) -> str:
+    return qualname.removeprefix("builtins.")
+
+
+def _add_type(catalog: Catalog, entry: dict[str, Any]) -> None:
+    spec = catalog.types.setdefault(entry["name"], TypeSpec(entry["name"]))
+    spec.bases.extend(entry.get("bases", []))
+    spec.returns.update(entry.get("returns", {}))
+    spec.attributes.update(entry.get("attributes", {}))
+    spec.enter = entry.get("enter", spec.enter)
+    spec.label = entry.get("label", spec.label)
+    for maker in entry.get("made_by", []):
+        catalog.constructors[maker] = entry["name"]
+
+
+PROTOCOL_VERBS = {"iterate": "iterating", "truth": "truth-testing", "len": "len() of"}
+
+
+def _add_block(catalog: Catalog, entry: dict[str, Any]) -> None:
+    for name in entry.get("calls", []):
+        catalog.calls[name] = _blocking(entry, f"{_short(name)}()")
+    for type_name, methods in entry.get("methods", {}).items():
+        spec = catalog.types.setdefault(type_name, TypeSpec(type_name))
+        label = spec.label or _short(type_name)
+        for method in methods:
+            spec.methods[method] = _blocking(entry, f"{label}.{method}()")
+    for type_name, protocols in entry.get("protocols", {}).items():
+        spec = catalog.types.setdefault(type_name, TypeSpec(type_name))
+        label = spec.label or _short(type_name)
+        for protocol in protocols:
+            verb = PROTOCOL_VERBS.get(protocol, protocol)
+            spec.protocols[protocol] = _blocking(entry, f"{verb} a {label}")
+
+
+def load_catalog_data(catalog: Catalog, documents: list[tuple[str, dict[str, Any]]]) -> None:
+    """Types first (across every document), so block messages can use their labels."""
+    for kind, add in (("type", _add_type), ("block", _add_block)):
+        for origin, data in documents:
+            try:
+                for entry in data.get(kind, []):
+                    add(catalog, entry)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CatalogError(f"{origin}: bad [[{kind}]] entry: {exc}") from exc
+    for origin, data in documents:
+        for entry in data.get("offload", []):
+            for name in entry["calls"]:
+                catalog.offloaders[name] = int(entry.get("argument", 0))
+
+
+@lru_cache(maxsize=1)
+def builtin_catalog() -> Catalog:
+    """Every ``*.toml`` shipped in this package, in name order."""
+    files = sorted(
+        (f for f in resources.files(__name__).iterdir() if f.name.endswith(".toml")),
+        key=lambda f: f.name,
+    )
+    catalog = Catalog()
+    load_catalog_data(
+        catalog, [(f.name, tomllib.loads(f.read_text(encoding="utf-8"))) for f in files]
+    )
+    return catalog

@@ -1,0 +1,175 @@
+"""``asyncsafe check|rules|explain``: a thin front end over the engine.
+
+Exit codes: 0 clean, 1 findings, 2 usage/config error or a file that could not be checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from asyncsafe import __version__
+from asyncsafe.config import (
+    ConfigError,
+    Settings,
+    _django_version,
+    find_config,
+    load_settings,
+    validate_selector,
+)
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _code_list(option: str) -> argparse._ActionsContainer | object:
+    def parse(value: str) -> tuple[str, ...]:
+        try:
+            return tuple(validate_selector(v, f"error: {option}") for v in value.split(",") if v.strip())
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix(f"error: {option}: ")) from exc
+
+    return parse
+
+
+def _glob_list(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _version(value: str) -> str:
+    try:
+        return _django_version(value, "--django-version")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--django-version: ")) from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from asyncsafe.report import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="asyncsafe",
+        description=(
+            "Find blocking sync calls (Django ORM, request.user, sessions, mail, HTTP, sleeps, "
+            "files, SDKs) inside async code before they freeze your ASGI workers."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"asyncsafe {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="check files and directories (default: .)",
+        description="Check Python files for blocking calls inside async code.",
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .)")
+    select = check.add_argument_group("rule selection")
+    select.add_argument("--select", type=_code_list("--select"), metavar="CODES",
+                        help="comma-separated codes or prefixes to enable instead of the defaults (e.g. ASF3,ASF101)")
+    select.add_argument("--extend-select", type=_code_list("--extend-select"), metavar="CODES",
+                        help="codes to enable in addition (opt-in rules need their full code)")
+    select.add_argument("--ignore", type=_code_list("--ignore"), metavar="CODES",
+                        help="codes or prefixes to disable")
+    files = check.add_argument_group("file selection")
+    files.add_argument("--exclude", type=_glob_list, metavar="GLOBS",
+                       help="comma-separated globs that replace the default excludes")
+    files.add_argument("--extend-exclude", type=_glob_list, metavar="GLOBS",
+                       help="globs to exclude in addition to the defaults")
+    settings = check.add_argument_group("settings")
+    settings.add_argument("--config", type=Path, metavar="FILE",
+                          help="use this pyproject.toml (or asyncsafe .toml) instead of searching")
+    settings.add_argument("--django-version", type=_version, metavar="X.Y",
+                          help="Django version whose async API to suggest (default: installed, else newest)")
+    settings.add_argument("--no-cache", action="store_true", help="do not read or write .asyncsafe_cache")
+    settings.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
+    output = check.add_argument_group("output")
+    output.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    output.add_argument("--output-file", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    output.add_argument("--statistics", action="store_true", help="print a count per code instead of each finding")
+    output.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary line")
+
+    commands.add_parser("rules", help="list every rule code with its summary")
+    explain = commands.add_parser("explain", help="explain one rule: what blocks, why, example, fix")
+    explain.add_argument("code", metavar="CODE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "rules":
+        return _rules()
+    if args.command == "explain":
+        return _explain(args.code)
+    parser.print_help(sys.stderr)
+    return EXIT_ERROR
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    config = args.config if args.config is not None else find_config(args.paths or ["."])
+    settings = load_settings(config, explicit=args.config is not None)
+    overrides: dict[str, object] = {}
+    if args.select is not None:
+        overrides["select"] = args.select
+    if args.extend_select:
+        overrides["extend_select"] = (*settings.extend_select, *args.extend_select)
+    if args.ignore:
+        overrides["ignore"] = (*settings.ignore, *args.ignore)
+    if args.exclude is not None:
+        overrides["exclude"] = args.exclude
+    if args.extend_exclude:
+        overrides["extend_exclude"] = (*settings.extend_exclude, *args.extend_exclude)
+    if args.django_version:
+        overrides["django_version"] = args.django_version
+    return replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+def _check(args: argparse.Namespace) -> int:
+    from asyncsafe.engine.runner import run
+    from asyncsafe.report import FORMATS, statistics, summary
+
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_ERROR
+    result = run(args.paths or ["."], settings, use_cache=not args.no_cache, jobs=args.jobs)
+    for error in result.errors:
+        print(error, file=sys.stderr)
+    report = statistics(result) if args.statistics else FORMATS[args.format](result)
+    if args.format == "text" and not args.quiet:
+        report += summary(result)
+    if args.output_file is not None:
+        args.output_file.write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
+    if result.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.diagnostics else EXIT_CLEAN
+
+
+def _rules() -> int:
+    from asyncsafe.rules.registry import all_rules
+
+    for code, spec in all_rules().items():
+        flag = "" if spec.default_enabled else "  (opt-in)"
+        print(f"{code}  {spec.name:<28} {spec.summary}{flag}")
+    return EXIT_CLEAN
+
+
+def _explain(code: str) -> int:
+    from asyncsafe.rules.registry import all_rules
+
+    spec = all_rules().get(code.strip().upper())
+    if spec is None:
+        print(f"error: unknown rule code {code!r}; run 'asyncsafe rules' for the list", file=sys.stderr)
+        return EXIT_ERROR
+    print(spec.explanation())
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,250 @@
+"""``[tool.asyncsafe]`` in pyproject.toml: load, validate (one clear line per error), select codes."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+KNOWN_DJANGO_VERSIONS = ("3.2", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2", "6.0", "6.1")
+NEWEST_DJANGO = KNOWN_DJANGO_VERSIONS[-1]
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".env", "env", ".tox", ".nox",
+    "node_modules", "__pycache__", "build", "dist", "site-packages", "_build", "buck-out",
+    ".eggs", "*.egg-info", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".asyncsafe_cache",
+    ".direnv", "__pypackages__",
+)
+
+
+class ConfigError(Exception):
+    """A bad configuration: the message is the whole one-line report."""
+
+
+def _codes(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of rule codes or prefixes (strings), got {value!r}")
+    return tuple(validate_selector(v, where) for v in value)
+
+
+def _globs(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of glob patterns (strings), got {value!r}")
+    return tuple(value)
+
+
+def _per_file(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a table of glob = [codes], got {value!r}")
+    return {glob: _codes(codes, f"{where}.{glob!r}") for glob, codes in value.items()}
+
+
+def _django_version(value: Any, where: str) -> str:
+    text = str(value) if isinstance(value, (str, float)) else None
+    if text is None or text not in KNOWN_DJANGO_VERSIONS:
+        known = ", ".join(KNOWN_DJANGO_VERSIONS)
+        raise ConfigError(f"{where}: expected a Django version as \"X.Y\" (one of {known}), got {value!r}")
+    return text
+
+
+# key -> (Settings attribute, converter). Later families add their keys here.
+OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
+    "select": ("select", _codes),
+    "extend-select": ("extend_select", _codes),
+    "ignore": ("ignore", _codes),
+    "exclude": ("exclude", _globs),
+    "extend-exclude": ("extend_exclude", _globs),
+    "per-file-ignores": ("per_file_ignores", _per_file),
+    "django-version": ("django_version", _django_version),
+}
+
+
+def known_codes() -> dict[str, bool]:
+    """Every registered code -> enabled by default."""
+    from asyncsafe.rules.registry import all_rules
+
+    return {code: spec.default_enabled for code, spec in all_rules().items()}
+
+
+def validate_selector(selector: str, where: str) -> str:
+    selector = selector.strip().upper()
+    if selector == "ALL" or any(code.startswith(selector) for code in known_codes()):
+        return selector
+    raise ConfigError(
+        f"{where}: unknown rule code or prefix {selector!r} (expected e.g. \"ASF\", \"ASF3\", "
+        "\"ASF301\"; run 'asyncsafe rules' for the list)"
+    )
+
+
+def installed_django_version() -> str:
+    try:
+        major, minor = package_version("django").split(".")[:2]
+    except (PackageNotFoundError, ValueError):
+        return NEWEST_DJANGO
+    found = f"{major}.{minor}"
+    return found if found in KNOWN_DJANGO_VERSIONS else NEWEST_DJANGO
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    django_version: str = field(default_factory=installed_django_version)
+    root: str = "."
+    config_path: str | None = None
+
+    @property
+    def django(self) -> tuple[int, int]:
+        major, minor = self.django_version.split(".")
+        return int(major), int(minor)
+
+    def enabled_codes(self) -> frozenset[str]:
+        return _enabled_codes(self.select, self.extend_select, self.ignore)
+
+    def is_enabled(self, code: str) -> bool:
+        return code in self.enabled_codes()
+
+    def ignored_in(self, path: str) -> tuple[str, ...]:
+        relative = _relative(path, self.root)
+        return tuple(
+            code
+            for pattern, codes in self.per_file_ignores.items()
+            if _glob_match(relative, pattern)
+            for code in codes
+        )
+
+    def is_excluded(self, path: str, user_only: bool = False) -> bool:
+        patterns = (
+            self.extend_exclude
+            if user_only and self.exclude == DEFAULT_EXCLUDE
+            else (*self.exclude, *self.extend_exclude)
+        )
+        return any(_glob_match(_relative(path, self.root), p) for p in patterns)
+
+    def fingerprint(self) -> str:
+        """What changes the result of checking one file's content."""
+        return f"{sorted(self.enabled_codes())}|{self.django_version}"
+
+
+_ENABLED_CACHE: dict[tuple[object, ...], frozenset[str]] = {}
+
+
+def _enabled_codes(
+    select: tuple[str, ...] | None, extend: tuple[str, ...], ignore: tuple[str, ...]
+) -> frozenset[str]:
+    key = (select, extend, ignore)
+    if key not in _ENABLED_CACHE:
+        _ENABLED_CACHE[key] = frozenset(_resolve_selection(select, extend, ignore))
+    return _ENABLED_CACHE[key]
+
+
+def _resolve_selection(
+    select: tuple[str, ...] | None, extend: tuple[str, ...], ignore: tuple[str, ...]
+) -> Iterable[str]:
+    """ruff-style: the most specific matching selector wins; ignore wins ties.
+
+    Opt-in codes are enabled only by their exact code or ``ALL``.
+    """
+    selectors = (*(select if select is not None else ("ASF",)), *extend)
+    for code, default in known_codes().items():
+        chosen = _specificity(code, selectors, exact_only=not default)
+        dropped = _specificity(code, ignore, exact_only=False)
+        if chosen > dropped:
+            yield code
+
+
+def _specificity(code: str, selectors: Iterable[str], exact_only: bool) -> int:
+    best = 0
+    for selector in selectors:
+        if selector == "ALL":
+            best = max(best, 1)
+        elif selector == code or (not exact_only and code.startswith(selector)):
+            best = max(best, len(selector) + 1)
+    return best
+
+
+def selector_matches(code: str, selector: str) -> bool:
+    return selector == "ALL" or code.startswith(selector)
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _glob_match(relative: str, pattern: str) -> bool:
+    """A pattern matches the relative path, any leading part of it, or any path component."""
+    pattern = pattern.rstrip("/")
+    parts = relative.split("/")
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
+    return any(
+        fnmatch.fnmatchcase("/".join(parts[: i + 1]), pattern.lstrip("./"))
+        for i in range(len(parts))
+    )
+
+
+def find_config(paths: Iterable[str]) -> Path | None:
+    """The nearest pyproject.toml with a [tool.asyncsafe] table above the checked paths."""
+    absolute = [os.path.abspath(p) for p in paths] or [os.getcwd()]
+    start = Path(os.path.commonpath(absolute))
+    if not start.is_dir():
+        start = start.parent
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and "asyncsafe" in _read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: error: invalid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: error: cannot read: {exc.strerror}") from exc
+
+
+def load_settings(config_path: Path | None, explicit: bool = False) -> Settings:
+    """Settings from ``[tool.asyncsafe]`` (or the whole file when it is not a pyproject)."""
+    if config_path is None:
+        return Settings(root=os.getcwd())
+    if explicit and not config_path.is_file():
+        raise ConfigError(f"{config_path}: error: config file does not exist")
+    data = _read_toml(config_path)
+    table = data.get("tool", {}).get("asyncsafe")
+    if table is None and config_path.name != "pyproject.toml":
+        table = data  # a dedicated asyncsafe.toml holds the options at top level
+    if not isinstance(table, dict):
+        table = {}
+    values = {}
+    for key, raw in table.items():
+        if key not in OPTIONS:
+            expected = ", ".join(sorted(OPTIONS))
+            raise ConfigError(
+                f"{config_path}: error: [tool.asyncsafe] unknown key {key!r} (expected one of: {expected})"
+            )
+        attribute, convert = OPTIONS[key]
+        values[attribute] = convert(raw, f"{config_path}: error: [tool.asyncsafe] {key}")
+    return replace(
+        Settings(root=str(config_path.parent), config_path=str(config_path)), **values
+    )

@@ -1,0 +1,38 @@
+"""The one result type every front end consumes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """A finding. Lines are 1-based; columns are 1-based, as ruff and flake8 print them."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    message: str
+    suggestion: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Diagnostic:
+        return cls(**data)
+
+
+@dataclass(frozen=True, order=True)
+class FileError:
+    """A file that could not be checked; printed as ``path: error: reason``."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: error: {self.reason}"

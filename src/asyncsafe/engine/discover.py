@@ -1,0 +1,55 @@
+"""Find the Python files to check: each once, sorted, never following a symlink loop."""
+
+from __future__ import annotations
+
+import os
+
+from asyncsafe.config import Settings
+from asyncsafe.diagnostics import FileError
+
+
+def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[FileError]]:
+    found: dict[str, str] = {}  # real path -> path as the user will see it
+    errors: list[FileError] = []
+    visited_dirs: set[tuple[int, int]] = set()
+    for raw in paths or ["."]:
+        path = os.path.normpath(raw)
+        if not os.path.lexists(path):
+            errors.append(FileError(path, "no such file or directory"))
+        elif os.path.isdir(path):
+            for file in _walk(path, settings, visited_dirs):
+                found.setdefault(os.path.realpath(file), file)
+        elif not os.path.exists(path):
+            errors.append(FileError(path, "broken symbolic link"))
+        elif not settings.is_excluded(path, user_only=True):
+            found.setdefault(os.path.realpath(path), path)
+    return sorted(found.values()), errors
+
+
+def _walk(directory: str, settings: Settings, visited: set[tuple[int, int]]) -> list[str]:
+    try:
+        stat = os.stat(directory)
+    except OSError:
+        return []
+    key = (stat.st_dev, stat.st_ino)
+    if key in visited:
+        return []
+    visited.add(key)
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError:
+        return []
+    files: list[str] = []
+    for entry in entries:
+        path = os.path.join(directory, entry.name) if directory != "." else entry.name
+        if settings.is_excluded(path):
+            continue
+        try:
+            if entry.is_dir():
+                if not os.path.exists(os.path.join(path, "pyvenv.cfg")):
+                    files.extend(_walk(path, settings, visited))
+            elif entry.name.endswith(".py") and entry.is_file():
+                files.append(path)
+        except OSError:
+            continue
+    return files

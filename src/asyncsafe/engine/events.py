@@ -1,0 +1,112 @@
+"""What the walker tells rules, and what rules hand back.
+
+Rules ("checkers") never traverse the tree themselves: the one walker visits each node once,
+resolves what it needs through the shared resolver, and calls the checkers' hooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+from asyncsafe.engine.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.values import Value
+
+if TYPE_CHECKING:
+    from asyncsafe.catalog import Catalog
+    from asyncsafe.config import Settings
+
+
+@dataclass(frozen=True)
+class CallSite:
+    node: cst.Call
+    callee: Value
+    function: FunctionInfo | None
+    awaited: bool
+
+    @property
+    def in_async(self) -> bool:
+        return self.function is not None and self.function.is_async
+
+
+@dataclass(frozen=True)
+class EvalSite:
+    """An expression evaluated through a Python protocol (iteration, truth test, ...)."""
+
+    node: cst.BaseExpression
+    value: Value
+    protocol: str  # iterate | aiterate | truth | contains | index | format | len | compare
+    function: FunctionInfo | None
+
+    @property
+    def in_async(self) -> bool:
+        return self.function is not None and self.function.is_async
+
+
+@dataclass(frozen=True)
+class AttributeSite:
+    """``receiver.attr`` read (not assigned, not deleted)."""
+
+    node: cst.Attribute
+    receiver: Value
+    function: FunctionInfo | None
+    is_callee: bool
+
+    @property
+    def in_async(self) -> bool:
+        return self.function is not None and self.function.is_async
+
+
+@dataclass(frozen=True)
+class Finding:
+    node: cst.CSTNode
+    code: str
+    message: str
+    suggestion: str | None
+    function: FunctionInfo | None
+
+
+@dataclass
+class FileContext:
+    path: str
+    module: str
+    is_package: bool
+    settings: Settings
+    catalog: Catalog
+    resolver: Resolver
+    findings: list[Finding] = field(default_factory=list)
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        code: str,
+        message: str,
+        suggestion: str | None,
+        function: FunctionInfo | None = None,
+    ) -> None:
+        if self.settings.is_enabled(code):
+            scope = function if function is not None else self.resolver.function()
+            self.findings.append(Finding(node, code, message, suggestion, scope))
+
+
+class Checker:
+    """Base class for rule code. Override only the hooks you need; ``codes`` lists what you emit."""
+
+    codes: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+
+    def on_call(self, site: CallSite) -> None:
+        pass
+
+    def on_evaluate(self, site: EvalSite) -> None:
+        pass
+
+    def on_attribute(self, site: AttributeSite) -> None:
+        pass
+
+    def on_function_exit(self, function: FunctionInfo) -> None:
+        pass

@@ -1,0 +1,46 @@
+"""The data-driven type provider: what the catalog says constructors and methods return."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncsafe.catalog import Catalog
+from asyncsafe.engine.scopes import Resolver
+from asyncsafe.engine.values import Instance, Member, Ref, Value
+
+
+class CatalogTypes:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
+        if isinstance(callee, Ref):
+            made = self.catalog.constructors.get(callee.qualname)
+            return Instance(made) if made else None
+        if isinstance(callee, Member):
+            returned = self.catalog.returns(callee.receiver.type_name, callee.name)
+            return Instance(returned) if returned else None
+        return None
+
+    def member(self, receiver: Value, name: str) -> Value | None:
+        if isinstance(receiver, Instance):
+            attribute = self.catalog.attribute(receiver.type_name, name)
+            return Instance(attribute) if attribute else None
+        return None
+
+    def annotation(self, qualname: str) -> Value | None:
+        return Instance(qualname) if qualname in self.catalog.types else None
+
+    def element(self, iterable: Value) -> Value | None:
+        return None
+
+    def entered(self, manager: Value) -> Value | None:
+        if isinstance(manager, Instance) and manager.type_name in self.catalog.types:
+            return Instance(self.catalog.enter(manager.type_name))
+        return None
+
+    def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None:
+        return None
+
+    def subscript(self, value: Value, node: cst.Subscript) -> Value | None:
+        return None

@@ -1,0 +1,186 @@
+"""Scopes, bindings and the expression resolver (the engine's light type facts).
+
+A scope maps local names to what they hold. Function bodies see the *final* module-level
+bindings (they run after the module has been imported); inside a function, bindings are
+updated in program order, so a reassignment clears or replaces what a name held.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+import libcst as cst
+
+from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+class ScopeKind(Enum):
+    MODULE = "module"
+    CLASS = "class"
+    FUNCTION = "function"
+    LAMBDA = "lambda"
+    COMPREHENSION = "comprehension"
+
+
+@dataclass(eq=False)
+class FunctionInfo:
+    """A ``def``/``async def``/``lambda`` being walked. ``calls`` feeds transitive analysis."""
+
+    qualname: str
+    is_async: bool
+    node: cst.CSTNode
+    class_qualname: str | None = None
+    decorators: list[Value] = field(default_factory=list)
+    calls: list[tuple[cst.Call, Value, bool]] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: ScopeKind
+    bindings: dict[str, Value] = field(default_factory=dict)
+    function: FunctionInfo | None = None
+    qualname: str = ""
+
+
+class TypeProvider(Protocol):
+    """Knowledge the resolver consults, in order; ``None`` means "not mine"."""
+
+    def call_result(
+        self, callee: Value, call: cst.Call | None, resolver: Resolver
+    ) -> Value | None: ...
+
+    def member(self, receiver: Value, name: str) -> Value | None: ...
+
+    def annotation(self, qualname: str) -> Value | None: ...
+
+    def element(self, iterable: Value) -> Value | None: ...
+
+    def entered(self, manager: Value) -> Value | None: ...
+
+    def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None: ...
+
+    def subscript(self, value: Value, node: cst.Subscript) -> Value | None: ...
+
+
+class Resolver:
+    def __init__(self, providers: list[TypeProvider]) -> None:
+        self.providers = providers
+        self.scopes: list[Scope] = []
+
+    # --- scopes --------------------------------------------------------------------------------
+    @property
+    def current(self) -> Scope:
+        return self.scopes[-1]
+
+    def function(self) -> FunctionInfo | None:
+        for scope in reversed(self.scopes):
+            if scope.function is not None:
+                return scope.function
+            if scope.kind is ScopeKind.CLASS:
+                return None
+        return None
+
+    def bind(self, name: str, value: Value) -> None:
+        self.current.bindings[name] = value
+
+    def unbind(self, name: str) -> None:
+        self.current.bindings.pop(name, None)
+
+    def lookup(self, name: str) -> Value:
+        innermost = self.scopes[-1] if self.scopes else None
+        for scope in reversed(self.scopes):
+            if scope.kind is ScopeKind.CLASS and scope is not innermost:
+                continue  # class bodies are not enclosing scopes for their methods
+            if name in scope.bindings:
+                return scope.bindings[name]
+        if name in BUILTIN_NAMES:
+            return Ref(f"builtins.{name}")
+        return UNKNOWN
+
+    # --- expressions ---------------------------------------------------------------------------
+    def resolve(self, node: cst.BaseExpression) -> Value:
+        if isinstance(node, cst.Name):
+            return self.lookup(node.value)
+        if isinstance(node, cst.Attribute):
+            return self.member(self.resolve(node.value), node.attr.value)
+        if isinstance(node, cst.Call):
+            return self.call_result(self.resolve(node.func), node)
+        if isinstance(node, cst.Await):
+            return self._ask("awaited", self.resolve(node.expression), node)
+        if isinstance(node, cst.Subscript):
+            return self._ask("subscript", self.resolve(node.value), node)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+            left = self.resolve(node.left)
+            if isinstance(left, Instance):
+                return self.call_result(self.member(left, "__truediv__"), None)
+        if isinstance(node, cst.NamedExpr):
+            return self.resolve(node.value)
+        return UNKNOWN
+
+    def member(self, base: Value, attr: str) -> Value:
+        for provider in self.providers:
+            found = provider.member(base, attr)
+            if found is not None:
+                return found
+        if isinstance(base, Ref):
+            return base.member(attr)
+        if isinstance(base, Instance):
+            return Member(base, attr)
+        return UNKNOWN
+
+    def call_result(self, callee: Value, call: cst.Call | None) -> Value:
+        for provider in self.providers:
+            found = provider.call_result(callee, call, self)
+            if found is not None:
+                return found
+        return UNKNOWN
+
+    def annotation(self, node: cst.BaseExpression | None) -> Value:
+        """What a parameter or attribute annotated with ``node`` holds (``X | None`` -> X)."""
+        if node is None:
+            return UNKNOWN
+        if isinstance(node, cst.SimpleString):
+            try:
+                node = cst.parse_expression(node.evaluated_value)  # type: ignore[arg-type]
+            except (cst.ParserSyntaxError, TypeError):
+                return UNKNOWN
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            left = self.annotation(node.left)
+            return left if left is not UNKNOWN else self.annotation(node.right)
+        if isinstance(node, cst.Subscript):
+            outer = self.resolve(node.value)
+            if isinstance(outer, Ref) and outer.qualname in ("typing.Optional", "typing.Annotated"):
+                first = node.slice[0].slice
+                if isinstance(first, cst.Index):
+                    return self.annotation(first.value)
+        target = self.resolve(node)
+        if isinstance(target, Ref):
+            return self._ask_name("annotation", target.qualname)
+        return UNKNOWN
+
+    def element(self, iterable: Value) -> Value:
+        return self._ask("element", iterable)
+
+    def entered(self, manager: Value) -> Value:
+        return self._ask("entered", manager)
+
+    def _ask(self, hook: str, value: Value, *extra: object) -> Value:
+        if value is UNKNOWN and hook != "awaited":
+            return UNKNOWN
+        for provider in self.providers:
+            found = getattr(provider, hook)(value, *extra)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+        return UNKNOWN
+
+    def _ask_name(self, hook: str, qualname: str) -> Value:
+        for provider in self.providers:
+            found = getattr(provider, hook)(qualname)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+        return UNKNOWN

@@ -1,0 +1,453 @@
+"""The one pass over a module: scopes, bindings, awaited calls, and rule dispatch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext
+from asyncsafe.engine.modules import resolve_relative
+from asyncsafe.engine.scopes import FunctionInfo, Scope, ScopeKind
+from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value
+
+# Builtins that run a protocol on their first argument when called.
+PROTOCOL_BUILTINS: dict[str, str] = {
+    **dict.fromkeys(
+        ("list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all",
+         "enumerate", "zip", "map", "filter", "reversed", "dict", "iter", "next"),
+        "iterate",
+    ),
+    "len": "len",
+    "bool": "truth",
+    "str": "format",
+    "repr": "format",
+    "format": "format",
+}
+
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def dotted(node: cst.BaseExpression | None) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+class Walker(cst.CSTVisitor):
+    def __init__(self, ctx: FileContext, checkers: Sequence[Checker]) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.resolver = ctx.resolver
+        self.checkers = checkers
+        self.awaited: set[int] = set()
+        self.not_loaded: set[int] = set()
+        self.callees: set[int] = set()
+        self.test_context: set[int] = set()
+        self.functions: list[FunctionInfo] = []
+
+    # --- entry ---------------------------------------------------------------------------------
+    def run(self, module: cst.Module) -> None:
+        self.resolver.scopes = [Scope(ScopeKind.MODULE, qualname=self.ctx.module)]
+        self._prescan(module.body)
+        module.visit(self)
+
+    def _prescan(self, body: Sequence[cst.CSTNode]) -> None:
+        """Module-level bindings, final values first: function bodies run after import."""
+        for statement in body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._bind_statement(small)
+            elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                self.resolver.bind(statement.name.value, Ref(self._qualname(statement.name.value)))
+            elif isinstance(statement, cst.BaseSmallStatement):
+                self._bind_statement(statement)
+            elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
+                self._prescan(_child_blocks(statement))
+
+    @property
+    def _in_module(self) -> bool:
+        return self.resolver.current.kind is ScopeKind.MODULE
+
+    def _qualname(self, name: str) -> str:
+        prefix = self.resolver.current.qualname
+        return f"{prefix}.{name}" if prefix else name
+
+    # --- bindings ------------------------------------------------------------------------------
+    def _bind_statement(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Import):
+            self._bind_import(node)
+        elif isinstance(node, cst.ImportFrom):
+            self._bind_import_from(node)
+        elif isinstance(node, cst.Assign):
+            value = self.resolver.resolve(node.value)
+            for target in node.targets:
+                self._bind_target(target.target, value)
+        elif isinstance(node, cst.AnnAssign):
+            value = self.resolver.resolve(node.value) if node.value else UNKNOWN
+            if value is UNKNOWN:
+                value = self.resolver.annotation(node.annotation.annotation)
+            self._bind_target(node.target, value)
+        elif isinstance(node, cst.AugAssign):
+            self._bind_target(node.target, UNKNOWN)
+
+    def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
+        if isinstance(target, cst.Name):
+            self.resolver.bind(target.value, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, UNKNOWN)
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, UNKNOWN)
+
+    def _bind_import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.resolver.bind(alias.asname.name.value, Ref(full))
+            else:
+                top = full.split(".")[0]
+                self.resolver.bind(top, Ref(top))
+
+    def _bind_import_from(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        source = dotted(node.module) if node.module is not None else None
+        if node.relative:
+            source = resolve_relative(
+                self.ctx.module, self.ctx.is_package, len(node.relative), source
+            )
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.resolver.bind(local, Ref(f"{source}.{name}" if source else name))
+
+    # --- scopes --------------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        self._visit_parameter_parts(node.params)
+        decorators = [self.resolver.resolve(d.decorator) for d in node.decorators]
+        name = node.name.value
+        if not self._in_module:
+            self.resolver.bind(name, Ref(self._qualname(name)))
+        info = FunctionInfo(
+            qualname=self._qualname(name),
+            is_async=node.asynchronous is not None,
+            node=node,
+            class_qualname=self._enclosing_class(),
+            decorators=decorators,
+        )
+        self.functions.append(info)
+        scope = Scope(ScopeKind.FUNCTION, function=info, qualname=f"{info.qualname}.<locals>")
+        self.resolver.scopes.append(scope)
+        self._bind_parameters(node.params, info)
+        node.body.visit(self)
+        for checker in self.checkers:
+            checker.on_function_exit(info)
+        self.resolver.scopes.pop()
+        return False
+
+    def _enclosing_class(self) -> str | None:
+        current = self.resolver.current
+        return current.qualname if current.kind is ScopeKind.CLASS else None
+
+    def _visit_parameter_parts(self, params: cst.Parameters) -> None:
+        for param in _all_params(params):
+            if param.default is not None:
+                param.default.visit(self)
+
+    def _bind_parameters(self, params: cst.Parameters, info: FunctionInfo) -> None:
+        positional = [*params.posonly_params, *params.params]
+        for index, param in enumerate(_all_params(params)):
+            value = self.resolver.annotation(
+                param.annotation.annotation if param.annotation else None
+            )
+            is_first = index == 0 and positional and param is positional[0]
+            if is_first and info.class_qualname and not _is_static(info):
+                value = Instance(info.class_qualname, "self")
+                if _is_classmethod(info):
+                    value = Ref(info.class_qualname)
+            self.resolver.bind(param.name.value, value)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        for arg in (*node.bases, *node.keywords):
+            arg.visit(self)
+        name = node.name.value
+        qualname = self._qualname(name)
+        if not self._in_module:
+            self.resolver.bind(name, Ref(qualname))
+        self.resolver.scopes.append(Scope(ScopeKind.CLASS, qualname=qualname))
+        node.body.visit(self)
+        self.resolver.scopes.pop()
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        info = FunctionInfo(qualname=self._qualname("<lambda>"), is_async=False, node=node)
+        self.functions.append(info)
+        self.resolver.scopes.append(Scope(ScopeKind.LAMBDA, function=info, qualname=info.qualname))
+        for param in _all_params(node.params):
+            self.resolver.bind(param.name.value, UNKNOWN)
+        node.body.visit(self)
+        for checker in self.checkers:
+            checker.on_function_exit(info)
+        self.resolver.scopes.pop()
+        return False
+
+    def _visit_comprehension(self, node: cst.BaseComp) -> bool:
+        self.resolver.scopes.append(Scope(ScopeKind.COMPREHENSION, qualname=self.resolver.current.qualname))
+        comp: cst.CompFor | None = node.for_in
+        while comp is not None:
+            comp.iter.visit(self)
+            self._iterate(comp.iter, comp.asynchronous is not None)
+            self.not_loaded.add(id(comp.target))
+            self._bind_target(comp.target, self.resolver.element(self.resolver.resolve(comp.iter)))
+            for condition in comp.ifs:
+                self._truth(condition.test, in_test=True)
+                condition.test.visit(self)
+            comp = comp.inner_for_in
+        if isinstance(node, cst.DictComp):
+            node.key.visit(self)
+            node.value.visit(self)
+        else:
+            node.elt.visit(self)  # type: ignore[attr-defined]
+        self.resolver.scopes.pop()
+        return False
+
+    def visit_ListComp(self, node: cst.ListComp) -> bool:
+        return self._visit_comprehension(node)
+
+    def visit_SetComp(self, node: cst.SetComp) -> bool:
+        return self._visit_comprehension(node)
+
+    def visit_DictComp(self, node: cst.DictComp) -> bool:
+        return self._visit_comprehension(node)
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        return self._visit_comprehension(node)
+
+    # --- statements that bind ------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        if not self._in_module:
+            self._bind_import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not self._in_module:
+            self._bind_import_from(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._mark_store(target.target)
+            if isinstance(target.target, (cst.Tuple, cst.List)):
+                self._evaluate(node.value, "iterate")
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        if not self._in_module:
+            self._bind_statement(original_node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._mark_store(node.target)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        if not self._in_module:
+            self._bind_statement(original_node)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._mark_store(node.target)
+
+    def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
+        if not self._in_module:
+            self._bind_statement(original_node)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._mark_store(node.target)
+        if isinstance(node.target, cst.Name) and not self._in_module:
+            self.resolver.unbind(node.target.value)
+
+    def leave_NamedExpr(self, original_node: cst.NamedExpr) -> None:
+        self._bind_target(original_node.target, self.resolver.resolve(original_node.value))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._mark_store(node.target)
+
+    def visit_For(self, node: cst.For) -> bool:
+        node.iter.visit(self)
+        self._iterate(node.iter, node.asynchronous is not None)
+        self._mark_store(node.target)
+        if not self._in_module:
+            self._bind_target(node.target, self.resolver.element(self.resolver.resolve(node.iter)))
+        node.body.visit(self)
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def visit_With(self, node: cst.With) -> bool:
+        for item in node.items:
+            item.item.visit(self)
+            if item.asname is not None:
+                self._mark_store(item.asname.name)
+                if not self._in_module:
+                    entered = self.resolver.entered(self.resolver.resolve(item.item))
+                    self._bind_target(item.asname.name, entered)
+        node.body.visit(self)
+        return False
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._mark_store(node.name.name)
+            self._bind_target(node.name.name, UNKNOWN)
+
+    def _mark_store(self, target: cst.BaseExpression) -> None:
+        self.not_loaded.add(id(target))
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._mark_store(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._mark_store(target.value)
+
+    # --- evaluation protocols ------------------------------------------------------------------
+    def visit_If(self, node: cst.If) -> None:
+        self._truth(node.test, in_test=True)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._truth(node.test, in_test=True)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._truth(node.test, in_test=True)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self._truth(node.test, in_test=True)
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        if isinstance(node.operator, cst.Not):
+            self._truth(node.expression, in_test=True)
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        if id(node) not in self.test_context:
+            self._truth(node.left, in_test=False)
+
+    def _truth(self, node: cst.BaseExpression, in_test: bool) -> None:
+        if isinstance(node, cst.BooleanOperation):
+            if in_test:
+                self.test_context.add(id(node))
+                self._truth(node.left, in_test=True)
+                self._truth(node.right, in_test=True)
+            return
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            return  # handled when the `not` itself is visited
+        self._evaluate(node, "truth")
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        for target in node.comparisons:
+            if isinstance(target.operator, (cst.In, cst.NotIn)):
+                self._evaluate(target.comparator, "contains")
+            elif not isinstance(target.operator, (cst.Is, cst.IsNot)):
+                self._evaluate(left, "compare")
+                self._evaluate(target.comparator, "compare")
+            left = target.comparator
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if len(node.slice) != 1:
+            return
+        index = node.slice[0].slice
+        if isinstance(index, cst.Index) or (isinstance(index, cst.Slice) and index.step is not None):
+            self._evaluate(node.value, "index")
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        self._evaluate(node.expression, "format")
+
+    def visit_StarredElement(self, node: cst.StarredElement) -> None:
+        if id(node) not in self.not_loaded:
+            self._evaluate(node.value, "iterate")
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.star == "*":
+            self._evaluate(node.value, "iterate")
+
+    def visit_From(self, node: cst.From) -> None:
+        self._evaluate(node.item, "iterate")
+
+    def _iterate(self, node: cst.BaseExpression, asynchronous: bool) -> None:
+        self._evaluate(node, "aiterate" if asynchronous else "iterate")
+
+    def _evaluate(self, node: cst.BaseExpression, protocol: str) -> None:
+        function = self.resolver.function()
+        if function is None:
+            return
+        site = EvalSite(node, self.resolver.resolve(node), protocol, function)
+        for checker in self.checkers:
+            checker.on_evaluate(site)
+
+    # --- calls and attribute reads -------------------------------------------------------------
+    def visit_Await(self, node: cst.Await) -> None:
+        self.awaited.add(id(node.expression))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.callees.add(id(node.func))
+        function = self.resolver.function()
+        if function is None:
+            return
+        callee = self.resolver.resolve(node.func)
+        awaited = id(node) in self.awaited
+        function.calls.append((node, callee, awaited))
+        site = CallSite(node, callee, function, awaited)
+        for checker in self.checkers:
+            checker.on_call(site)
+        if isinstance(callee, Ref) and callee.qualname.startswith("builtins.") and node.args:
+            protocol = PROTOCOL_BUILTINS.get(callee.qualname[len("builtins."):])
+            if protocol is not None and not node.args[0].star:
+                self._evaluate(node.args[0].value, protocol)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if id(node) in self.not_loaded:
+            return
+        function = self.resolver.function()
+        if function is None:
+            return
+        receiver = self.resolver.resolve(node.value)
+        site = AttributeSite(node, receiver, function, id(node) in self.callees)
+        for checker in self.checkers:
+            checker.on_attribute(site)
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    found = [*params.posonly_params, *params.params, *params.kwonly_params]
+    if isinstance(params.star_arg, cst.Param):
+        found.append(params.star_arg)
+    if params.star_kwarg is not None:
+        found.append(params.star_kwarg)
+    return found
+
+
+def _decorator_names(info: FunctionInfo) -> set[str]:
+    return {d.qualname for d in info.decorators if isinstance(d, Ref)}
+
+
+def _is_static(info: FunctionInfo) -> bool:
+    return "builtins.staticmethod" in _decorator_names(info)
+
+
+def _is_classmethod(info: FunctionInfo) -> bool:
+    return "builtins.classmethod" in _decorator_names(info)
+
+
+def _child_blocks(statement: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statements nested in a module-level if/try/with/for/while, in source order."""
+    blocks: list[cst.CSTNode] = []
+    for child in statement.children:
+        if isinstance(child, cst.IndentedBlock):
+            blocks.extend(child.body)
+        elif isinstance(child, (cst.Else, cst.ExceptHandler, cst.Finally, cst.If)):
+            blocks.extend(_child_blocks(child))
+        elif isinstance(child, cst.BaseSuite) and hasattr(child, "body"):
+            body = child.body
+            blocks.extend(body if isinstance(body, Sequence) else [body])
+    return blocks

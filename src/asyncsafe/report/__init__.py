@@ -1,0 +1,45 @@
+"""Output formats. Each formatter turns a RunResult into the text written to stdout."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+
+from asyncsafe.engine.runner import RunResult
+from asyncsafe.rules.registry import all_rules
+
+
+def text(result: RunResult) -> str:
+    return "".join(
+        f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in result.diagnostics
+    )
+
+
+def json_format(result: RunResult) -> str:
+    return json.dumps([d.to_json() for d in result.diagnostics], indent=2) + "\n"
+
+
+def statistics(result: RunResult) -> str:
+    counts = Counter(d.code for d in result.diagnostics)
+    rules = all_rules()
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    return "".join(
+        f"{count:>{width}}  {code}  {rules[code].summary if code in rules else ''}\n"
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    )
+
+
+def summary(result: RunResult) -> str:
+    files = len({d.path for d in result.diagnostics})
+    checked = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''} checked"
+    if not result.diagnostics:
+        return f"All checks passed ({checked}).\n"
+    count = len(result.diagnostics)
+    return (
+        f"Found {count} finding{'s' if count != 1 else ''} in {files} "
+        f"file{'s' if files != 1 else ''} ({checked}).\n"
+    )
+
+
+FORMATS: dict[str, Callable[[RunResult], str]] = {"text": text, "json": json_format}

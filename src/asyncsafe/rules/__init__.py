@@ -1,0 +1,23 @@
+"""Rule families. Each module registers its RuleSpecs and exposes its Checker classes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from asyncsafe.catalog import Catalog
+from asyncsafe.engine.events import Checker
+from asyncsafe.engine.scopes import TypeProvider
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> tuple[type[Checker], ...]:
+    from asyncsafe.rules import catalog_calls, stdlib_http
+
+    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS)
+
+
+@lru_cache(maxsize=1)
+def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
+    """Type knowledge that rule families add beyond the data catalog."""
+    return ()

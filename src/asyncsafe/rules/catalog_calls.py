@@ -1,0 +1,66 @@
+"""The generic rule behind every catalog entry: a call, method or protocol that blocks."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from asyncsafe.catalog import Blocking, Condition
+from asyncsafe.engine.events import CallSite, Checker, EvalSite
+from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.walker import dotted
+
+
+class CatalogChecker(Checker):
+    def on_call(self, site: CallSite) -> None:
+        blocking = self.lookup_call(site.callee)
+        if blocking is not None and self._applies(blocking, site.node):
+            self.ctx.report(site.node, blocking.code, blocking.message(), blocking.fix)
+
+    def on_evaluate(self, site: EvalSite) -> None:
+        if isinstance(site.value, Instance):
+            blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
+            if blocking is not None:
+                self.ctx.report(site.node, blocking.code, blocking.message(), blocking.fix)
+
+    def lookup_call(self, callee: Value) -> Blocking | None:
+        if isinstance(callee, Ref):
+            return self.ctx.catalog.calls.get(callee.qualname)
+        if isinstance(callee, Member):
+            return self.ctx.catalog.method(callee.receiver.type_name, callee.name)
+        return None
+
+    def _applies(self, blocking: Blocking, call: cst.Call) -> bool:
+        if blocking.only_when_given and not any(
+            _argument(call, given) is not None for given in blocking.only_when_given
+        ):
+            return False
+        return not any(self._matches(call, condition) for condition in blocking.unless)
+
+    def _matches(self, call: cst.Call, condition: Condition) -> bool:
+        key = str(condition.position) if condition.position is not None else condition.keyword
+        arg = _argument(call, key or "")
+        if arg is None:
+            return False
+        if isinstance(arg, (cst.Integer, cst.Float)):
+            return arg.value == condition.value
+        if isinstance(arg, cst.Name) and arg.value in ("True", "False", "None"):
+            return arg.value == condition.value
+        resolved = self.ctx.resolver.resolve(arg)
+        if isinstance(resolved, Ref) and resolved.qualname == condition.value:
+            return True
+        return dotted(arg) == condition.value
+
+
+def _argument(call: cst.Call, key: str) -> cst.BaseExpression | None:
+    """The argument at position ``key`` (a digit string) or keyword ``key``, if passed."""
+    if key.isdigit():
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        index = int(key)
+        return positional[index].value if index < len(positional) else None
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == key:
+            return arg.value
+    return None
+
+
+CHECKERS: tuple[type[Checker], ...] = (CatalogChecker,)

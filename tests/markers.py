@@ -1,0 +1,59 @@
+"""Expected findings written in fixtures as `# expect: ASF301[, ASF303]` on the flagged line."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from asyncsafe.config import OPTIONS, Settings
+from asyncsafe.diagnostics import Diagnostic
+from asyncsafe.engine.analyze import analyze_source
+from asyncsafe.engine.source import Source, decode_source
+
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>ASF\d{3}(?:\s*,\s*ASF\d{3})*)")
+SETTING = re.compile(r"^#\s*settings:\s*(?P<key>[\w-]+)\s*=\s*(?P<value>.+)$")
+
+
+def expected(text: str) -> Counter[tuple[int, str]]:
+    found: Counter[tuple[int, str]] = Counter()
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            for code in match.group("codes").split(","):
+                found[(number, code.strip())] += 1
+    return found
+
+
+def fixture_settings(text: str) -> Settings:
+    """Every rule (opt-in included), plus `# settings: key = value` header lines."""
+    settings = Settings(select=("ALL",))
+    for line in text.splitlines():
+        match = SETTING.match(line)
+        if match:
+            import ast
+
+            attribute, convert = OPTIONS[match.group("key")]
+            value = ast.literal_eval(match.group("value"))
+            settings = replace(settings, **{attribute: convert(value, match.group("key"))})
+    return settings
+
+
+def load(path: Path) -> Source:
+    source = decode_source(str(path), path.read_bytes())
+    assert isinstance(source, Source), source
+    return source
+
+
+def actual(path: Path, text: str | None = None, prefilter: bool = True) -> list[Diagnostic]:
+    source = load(path)
+    if text is not None:
+        source = replace(source, text=text)
+    analysis = analyze_source(source, fixture_settings(source.text), prefilter=prefilter)
+    assert analysis.error is None, analysis.error
+    return analysis.diagnostics
+
+
+def found(diagnostics: list[Diagnostic]) -> Counter[tuple[int, str]]:
+    return Counter((d.line, d.code) for d in diagnostics)
