@@ -53,9 +53,16 @@ class Blocking:
     fix: str
     unless: tuple[Condition, ...] = ()
     only_when_given: tuple[str, ...] = ()
+    since: tuple[int, int] | None = None  # Django version where ``fix`` first exists
+    fix_before: str | None = None  # the advice for older Django versions
 
-    def message(self) -> str:
-        return f"{self.what} {WHY_PHRASES.get(self.why, self.why)}; use {self.fix}"
+    def suggestion(self, django: tuple[int, int]) -> str:
+        if self.since is not None and django < self.since and self.fix_before:
+            return self.fix_before
+        return self.fix
+
+    def message(self, django: tuple[int, int] = (99, 0)) -> str:
+        return f"{self.what} {WHY_PHRASES.get(self.why, self.why)}; use {self.suggestion(django)}"
 
 
 @dataclass
@@ -147,7 +154,14 @@ def _blocking(entry: dict[str, Any], what: str) -> Blocking:
         fix=entry["fix"],
         unless=tuple(_parse_condition(c) for c in entry.get("unless", [])),
         only_when_given=tuple(entry.get("only_when_given", [])),
+        since=_version(entry["since"]) if "since" in entry else None,
+        fix_before=entry.get("fix_before"),
     )
+
+
+def _version(text: str) -> tuple[int, int]:
+    major, minor = str(text).split(".")
+    return int(major), int(minor)
 
 
 def _short(qualname: str) -> str:

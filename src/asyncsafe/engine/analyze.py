@@ -12,6 +12,7 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.events import FileContext, Finding
 from asyncsafe.engine.modules import is_package_init, module_name_for
+from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
 from asyncsafe.engine.scopes import FunctionInfo, Resolver
 from asyncsafe.engine.source import Source
@@ -53,16 +54,19 @@ def analyze_source(
     *,
     catalog: Catalog | None = None,
     prefilter: bool = True,
+    project: Project | None = None,
 ) -> FileAnalysis:
     if prefilter and not might_hold_async(source.text):
         return FileAnalysis(source.path)
     module = parse(source)
     if isinstance(module, FileError):
         return FileAnalysis(source.path, error=module)
-    return analyze_module(source.path, module, settings, catalog or builtin_catalog())
+    return analyze_module(source.path, module, settings, catalog or builtin_catalog(), project)
 
 
-def build_context(path: str, settings: Settings, catalog: Catalog) -> FileContext:
+def build_context(
+    path: str, settings: Settings, catalog: Catalog, project: Project | None = None
+) -> FileContext:
     from asyncsafe.rules import load_providers
 
     providers = [CatalogTypes(catalog), *(make(catalog) for make in load_providers())]
@@ -73,15 +77,20 @@ def build_context(path: str, settings: Settings, catalog: Catalog) -> FileContex
         settings=settings,
         catalog=catalog,
         resolver=Resolver(providers),
+        project=project,
     )
 
 
 def analyze_module(
-    path: str, module: cst.Module, settings: Settings, catalog: Catalog
+    path: str,
+    module: cst.Module,
+    settings: Settings,
+    catalog: Catalog,
+    project: Project | None = None,
 ) -> FileAnalysis:
     from asyncsafe.rules import load_rules
 
-    ctx = build_context(path, settings, catalog)
+    ctx = build_context(path, settings, catalog, project)
     walker = Walker(ctx, [checker(ctx) for checker in load_rules()])
     walker.run(module)
     in_async: list[Finding] = []

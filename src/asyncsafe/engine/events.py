@@ -17,6 +17,7 @@ from asyncsafe.engine.values import Value
 if TYPE_CHECKING:
     from asyncsafe.catalog import Catalog
     from asyncsafe.config import Settings
+    from asyncsafe.engine.project import Project
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class FileContext:
     settings: Settings
     catalog: Catalog
     resolver: Resolver
+    project: Project | None = None
     findings: list[Finding] = field(default_factory=list)
 
     def report(

@@ -14,13 +14,17 @@ class CatalogChecker(Checker):
     def on_call(self, site: CallSite) -> None:
         blocking = self.lookup_call(site.callee)
         if blocking is not None and self._applies(blocking, site.node):
-            self.ctx.report(site.node, blocking.code, blocking.message(), blocking.fix)
+            self.report(site.node, blocking)
 
     def on_evaluate(self, site: EvalSite) -> None:
         if isinstance(site.value, Instance):
             blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
             if blocking is not None:
-                self.ctx.report(site.node, blocking.code, blocking.message(), blocking.fix)
+                self.report(site.node, blocking)
+
+    def report(self, node: cst.CSTNode, blocking: Blocking) -> None:
+        django = self.ctx.settings.django
+        self.ctx.report(node, blocking.code, blocking.message(django), blocking.suggestion(django))
 
     def lookup_call(self, callee: Value) -> Blocking | None:
         if isinstance(callee, Ref):

@@ -1,0 +1,76 @@
+"""The checked project as a whole: which module lives in which file, parsed lazily and once.
+
+Per-file analysis stays the unit of work; project-wide facts (Django models, summaries of sync
+helpers) are built on top of this by the rule families that need them, lazily and cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import libcst as cst
+
+from asyncsafe.config import Settings
+from asyncsafe.diagnostics import FileError
+from asyncsafe.engine.discover import discover
+from asyncsafe.engine.modules import module_name_for
+from asyncsafe.engine.source import Source, read_source
+
+
+@dataclass
+class Project:
+    root: str
+    settings: Settings
+    extra_files: tuple[str, ...] = ()
+    _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
+    _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def modules(self) -> dict[str, str]:
+        """Dotted module name -> path, for every Python file under the root."""
+        files, _ = discover([self.root, *self.extra_files], self.settings)
+        mapping: dict[str, str] = {}
+        for path in files:
+            mapping.setdefault(module_name_for(path), path)
+        return mapping
+
+    def module_of(self, qualname: str) -> tuple[str, str] | None:
+        """Split ``pkg.mod.Class.method`` into (``pkg.mod``, ``Class.method``): longest module."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self.modules:
+                return module, ".".join(parts[cut:])
+        return None
+
+    def source(self, module: str) -> Source | None:
+        if module not in self._sources:
+            path = self.modules.get(module)
+            found = read_source(path) if path else None
+            self._sources[module] = None if isinstance(found, FileError) else found
+        return self._sources[module]
+
+    def tree(self, module: str) -> cst.Module | None:
+        """The module's libcst tree, parsed at most once per run (None if unparseable)."""
+        if module not in self._trees:
+            source = self.source(module)
+            try:
+                self._trees[module] = cst.parse_module(source.text) if source else None
+            except Exception:  # a broken file is reported when it is checked itself
+                self._trees[module] = None
+        return self._trees[module]
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes whenever any project file changes: part of every cache key."""
+        digest = hashlib.sha256()
+        for module, path in sorted(self.modules.items()):
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            digest.update(f"{module}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        return digest.hexdigest()
