@@ -61,12 +61,28 @@ class AttributeSite:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A rewrite the rule is certain of: replace ``target`` (by identity) with ``replacement``.
+
+    ``imports`` are statements the rewritten code needs, e.g. ``"import asyncio"`` or
+    ``"from django.contrib.auth import alogin"``; ``safe=False`` marks rewrites that can change
+    behaviour (applied only with --unsafe-fixes).
+    """
+
+    target: cst.CSTNode
+    replacement: cst.CSTNode
+    imports: tuple[str, ...] = ()
+    safe: bool = True
+
+
+@dataclass(frozen=True)
 class Finding:
     node: cst.CSTNode
     code: str
     message: str
     suggestion: str | None
     function: FunctionInfo | None
+    fix: Fix | None = None
 
 
 @dataclass
@@ -87,10 +103,13 @@ class FileContext:
         message: str,
         suggestion: str | None,
         function: FunctionInfo | None = None,
+        fix: Fix | None = None,
     ) -> None:
+        """Record a finding. Findings in sync functions are kept too: they are the summaries
+        that transitive analysis (an async caller of a blocking sync helper) is built from."""
         if self.settings.is_enabled(code):
             scope = function if function is not None else self.resolver.function()
-            self.findings.append(Finding(node, code, message, suggestion, scope))
+            self.findings.append(Finding(node, code, message, suggestion, scope, fix))
 
 
 class Checker:
