@@ -17,6 +17,8 @@ def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[File
         if not os.path.lexists(path):
             errors.append(FileError(path, "no such file or directory"))
         elif os.path.isdir(path):
+            if settings.is_excluded(path, user_only=True):
+                continue
             for file in _walk(path, settings, visited_dirs):
                 found.setdefault(os.path.realpath(file), file)
         elif not os.path.exists(path):
@@ -40,9 +42,14 @@ def _walk(directory: str, settings: Settings, visited: set[tuple[int, int]]) -> 
     except OSError:
         return []
     files: list[str] = []
+    excludes = settings.excludes()
     for entry in entries:
         path = os.path.join(directory, entry.name) if directory != "." else entry.name
-        if settings.is_excluded(path):
+        # Parents already passed: testing the new component is enough, except for path
+        # patterns (a/b), which need the whole relative path.
+        if excludes.matches_name(entry.name) or (
+            excludes.has_path_patterns and settings.is_excluded(path)
+        ):
             continue
         try:
             if entry.is_dir():
