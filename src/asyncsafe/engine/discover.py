@@ -19,7 +19,7 @@ def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[File
         elif os.path.isdir(path):
             if settings.is_excluded(path, user_only=True):
                 continue
-            for file in _walk(path, settings, visited_dirs):
+            for file in _walk(path, settings, visited_dirs, errors):
                 found.setdefault(os.path.realpath(file), file)
         elif not os.path.exists(path):
             errors.append(FileError(path, "broken symbolic link"))
@@ -28,7 +28,12 @@ def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[File
     return sorted(found.values()), errors
 
 
-def _walk(directory: str, settings: Settings, visited: set[tuple[int, int]]) -> list[str]:
+def _walk(
+    directory: str,
+    settings: Settings,
+    visited: set[tuple[int, int]],
+    errors: list[FileError],
+) -> list[str]:
     try:
         stat = os.stat(directory)
     except OSError:
@@ -39,7 +44,8 @@ def _walk(directory: str, settings: Settings, visited: set[tuple[int, int]]) -> 
     visited.add(key)
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        errors.append(FileError(directory, f"cannot read directory: {exc.strerror or exc}"))
         return []
     files: list[str] = []
     excludes = settings.excludes()
@@ -54,7 +60,7 @@ def _walk(directory: str, settings: Settings, visited: set[tuple[int, int]]) -> 
         try:
             if entry.is_dir():
                 if not os.path.exists(os.path.join(path, "pyvenv.cfg")):
-                    files.extend(_walk(path, settings, visited))
+                    files.extend(_walk(path, settings, visited, errors))
             elif entry.name.endswith(".py") and entry.is_file():
                 files.append(path)
         except OSError:
