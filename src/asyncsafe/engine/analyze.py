@@ -15,7 +15,7 @@ from asyncsafe.engine.events import FileContext, Finding
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
 from asyncsafe.engine.source import Source
 from asyncsafe.engine.walker import Walker
 
@@ -82,7 +82,7 @@ def build_context(
     from asyncsafe.rules import load_providers
 
     providers = [CatalogTypes(catalog), *(make(catalog) for make in load_providers())]
-    return FileContext(
+    ctx = FileContext(
         path=path,
         module=module_name_for(path),
         is_package=is_package_init(path),
@@ -91,6 +91,10 @@ def build_context(
         resolver=Resolver(providers),
         project=project,
     )
+    for provider in providers:
+        if isinstance(provider, FileAware):
+            provider.start_file(ctx)
+    return ctx
 
 
 def analyze_module(
