@@ -5,7 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
-from asyncsafe.engine.events import CallSite, Checker, EvalSite
+from asyncsafe.engine import rewrites
+from asyncsafe.engine.events import CallSite, Checker, EvalSite, Fix
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.engine.walker import dotted
 
@@ -14,17 +15,35 @@ class CatalogChecker(Checker):
     def on_call(self, site: CallSite) -> None:
         blocking = self.lookup_call(site.callee)
         if blocking is not None and self._applies(blocking, site.node):
-            self.report(site.node, blocking)
+            self.report(site.node, blocking, self._call_fix(site, blocking))
 
     def on_evaluate(self, site: EvalSite) -> None:
         if isinstance(site.value, Instance):
             blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
             if blocking is not None:
-                self.report(site.node, blocking)
+                self.report(site.node, blocking, self._protocol_fix(site, blocking))
 
-    def report(self, node: cst.CSTNode, blocking: Blocking) -> None:
+    def report(self, node: cst.CSTNode, blocking: Blocking, fix: Fix | None = None) -> None:
         django = self.ctx.settings.django
-        self.ctx.report(node, blocking.code, blocking.message(django), blocking.suggestion(django))
+        self.ctx.report(
+            node, blocking.code, blocking.message(django), blocking.suggestion(django), fix=fix
+        )
+
+    def _call_fix(self, site: CallSite, blocking: Blocking) -> Fix | None:
+        twin = blocking.twin_for(self.ctx.settings.django)
+        if twin is None or site.awaited or not site.in_async:
+            return None
+        if isinstance(site.callee, Member):
+            return rewrites.await_method_twin(site.node, twin, safe=blocking.twin_safe)
+        return rewrites.await_function_twin(
+            self.ctx.resolver, site.node, twin, safe=blocking.twin_safe
+        )
+
+    def _protocol_fix(self, site: EvalSite, blocking: Blocking) -> Fix | None:
+        twin = blocking.twin_for(self.ctx.settings.django)
+        if twin != "async for" or site.protocol != "iterate" or not site.in_async:
+            return None
+        return rewrites.async_for(site.owner, safe=blocking.twin_safe)
 
     def lookup_call(self, callee: Value) -> Blocking | None:
         if isinstance(callee, Ref):
