@@ -11,6 +11,7 @@ advice for each, the Django version the alternative needs, and the ``--fix`` rew
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import textwrap
 from collections import defaultdict
@@ -26,12 +27,27 @@ REGENERATE = "python -m asyncsafe.docs"
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """What ``--fix`` turns a flagged API into."""
+
+    before: str
+    after: str
+    blocking: Blocking
+
+    def row(self) -> str:
+        since = f"Django {_since(self.blocking)}+" if self.blocking.since else ""
+        safety = "" if self.blocking.twin_safe else "unsafe: `--unsafe-fixes`"
+        notes = "; ".join(note for note in (since, safety) if note)
+        return f"| `{self.before}` | `{self.after}` | {notes} |"
+
+
+@dataclass(frozen=True)
 class Flagged:
     """One cataloged API as the docs list it."""
 
     what: str
     blocking: Blocking
-    rewrite: str | None
+    rewrite: Rewrite | None
 
 
 def render(rules: dict[str, RuleSpec] | None = None, catalog: Catalog | None = None) -> str:
@@ -86,6 +102,9 @@ def _section(spec: RuleSpec, flagged: list[Flagged]) -> str:
     ]
     if flagged:
         blocks.append(_flagged_table(flagged))
+    table = _rewrite_table(flagged)
+    if table:
+        blocks.append(table)
     return "\n".join(blocks)
 
 
@@ -99,12 +118,19 @@ def help_markdown(spec: RuleSpec, heading: str = "###") -> str:
 
 
 def _flagged_table(flagged: list[Flagged]) -> str:
+    """The cataloged APIs of one code, grouped by their advice (and Django version)."""
     grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
     for item in flagged:
         grouped[(item.blocking.fix, _since(item.blocking))].append(f"`{item.what}`")
-    rows = ["| flagged | use instead | since Django |", "| --- | --- | --- |"]
-    for (fix, since), names in sorted(grouped.items(), key=lambda kv: kv[1][0]):
-        rows.append(f"| {', '.join(sorted(set(names)))} | {_cell(fix)} | {since} |")
+    versioned = any(since for _, since in grouped)
+    rows = (
+        ["| flagged | use instead | since Django |", "| --- | --- | --- |"]
+        if versioned
+        else ["| flagged | use instead |", "| --- | --- |"]
+    )
+    for (fix, since), names in sorted(grouped.items(), key=lambda kv: sorted(kv[1])[0]):
+        cells = [", ".join(sorted(set(names))), _code_quotes(_cell(fix)), *([since] if versioned else [])]
+        rows.append("| " + " | ".join(cells) + " |")
     count = len(flagged)
     return (
         f"<details><summary>Flagged APIs ({count})</summary>\n\n" + "\n".join(rows) + "\n\n</details>\n"
@@ -112,10 +138,42 @@ def _flagged_table(flagged: list[Flagged]) -> str:
 
 
 def _autofixes(spec: RuleSpec, flagged: list[Flagged]) -> list[str]:
+    """One line per kind of fix: the rule's own words, then a summary of the catalog's rewrites."""
     lines = [spec.autofix] if spec.autofix else []
-    rewrites = sorted({item.rewrite for item in flagged if item.rewrite})
-    lines += [f"`--fix` rewrites {rewrite}" for rewrite in rewrites]
+    rewrites = _rewrites(flagged)
+    if len(rewrites) == 1:
+        lines.append(f"`--fix` rewrites `{rewrites[0].before}` to `{rewrites[0].after}`{_caveat(rewrites)}.")
+    elif rewrites:
+        caveat = _caveat(rewrites, "see the table below")
+        lines.append(f"`--fix` rewrites {len(rewrites)} of the flagged APIs{caveat}.")
     return lines
+
+
+def _rewrites(flagged: list[Flagged]) -> list[Rewrite]:
+    unique = {item.rewrite.before: item.rewrite for item in flagged if item.rewrite is not None}
+    return [unique[key] for key in sorted(unique)]
+
+
+def _caveat(rewrites: list[Rewrite], *more: str) -> str:
+    unsafe = sum(not r.blocking.twin_safe for r in rewrites)
+    versions = sorted({_since(r.blocking) for r in rewrites if r.blocking.since})
+    notes = [f"from Django {versions[0]} on" if len(versions) == 1 else ""]
+    if unsafe:
+        scope = "only" if unsafe == len(rewrites) else "some only"
+        notes.append(f"{scope} with `--unsafe-fixes`")
+    text = "; ".join(note for note in (*notes, *more) if note)
+    return f" ({text})" if text else ""
+
+
+def _rewrite_table(flagged: list[Flagged]) -> str:
+    rewrites = _rewrites(flagged)
+    if len(rewrites) < 2:
+        return ""
+    rows = ["| flagged | `--fix` rewrites to | notes |", "| --- | --- | --- |", *(r.row() for r in rewrites)]
+    return (
+        f"<details><summary>Autofix rewrites ({len(rewrites)})</summary>\n\n"
+        + "\n".join(rows) + "\n\n</details>\n"
+    )
 
 
 def flagged_by_code(catalog: Catalog) -> dict[str, list[Flagged]]:
@@ -134,28 +192,22 @@ def flagged_by_code(catalog: Catalog) -> dict[str, list[Flagged]]:
     return dict(found)
 
 
-def _call_rewrite(blocking: Blocking) -> str | None:
+def _call_rewrite(blocking: Blocking) -> Rewrite | None:
     if not blocking.twin:
         return None
-    return _qualified(f"`{blocking.what.removesuffix('()')}(...)` to `await {blocking.twin}(...)`", blocking)
+    return Rewrite(f"{blocking.what.removesuffix('()')}(...)", f"await {blocking.twin}(...)", blocking)
 
 
-def _method_rewrite(blocking: Blocking, method: str) -> str | None:
+def _method_rewrite(blocking: Blocking, method: str) -> Rewrite | None:
     if not blocking.twin:
         return None
-    return _qualified(f"`x.{method}(...)` to `await x.{blocking.twin}(...)`", blocking)
+    return Rewrite(f"x.{method}(...)", f"await x.{blocking.twin}(...)", blocking)
 
 
-def _loop_rewrite(blocking: Blocking) -> str | None:
+def _loop_rewrite(blocking: Blocking) -> Rewrite | None:
     if blocking.twin != "async for":
         return None
-    return _qualified("`for x in ...` to `async for x in ...`", blocking)
-
-
-def _qualified(text: str, blocking: Blocking) -> str:
-    since = f", from Django {_since(blocking)} on" if blocking.since else ""
-    safety = "" if blocking.twin_safe else " (unsafe: only with `--unsafe-fixes`)"
-    return f"{text}{since}{safety}"
+    return Rewrite("for x in ...", "async for x in ...", blocking)
 
 
 def _since(blocking: Blocking) -> str:
@@ -167,6 +219,11 @@ def _anchor(spec: RuleSpec) -> str:
     text = f"{spec.code}: {spec.name}".lower()
     kept = "".join(c for c in text if c.isalnum() or c in " -_")
     return kept.replace(" ", "-")
+
+
+def _code_quotes(text: str) -> str:
+    """The catalog quotes code as 'await x(...)'; Markdown shows it as code."""
+    return re.sub(r"'([^'\n]+)'", r"`\1`", text)
 
 
 def _cell(text: str) -> str:

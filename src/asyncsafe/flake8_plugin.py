@@ -140,10 +140,9 @@ class Plugin:
 
 
 def settings_from_flake8(options: argparse.Namespace) -> Settings:
-    """``[tool.asyncsafe]`` (unless ``--isolated``), then ``--asyncsafe-*``, then the opt-in
-    codes flake8's ``--select``/``--extend-select`` name in full."""
-    config = None if getattr(options, "isolated", False) else find_config(_checked_paths(options) or ["."])
-    settings = load_settings(config)
+    """``[tool.asyncsafe]``, then ``--asyncsafe-*``, then the opt-in codes flake8's
+    ``--select``/``--extend-select`` name in full."""
+    settings = load_settings(find_config(_checked_paths(options) or ["."]))
     overrides: dict[str, Any] = {}
     for key in flake8_keys():
         raw = getattr(options, _dest(key), None)
