@@ -40,8 +40,6 @@ class EvalSite:
     value: Value
     protocol: str  # iterate | aiterate | truth | contains | index | format | len | compare
     function: FunctionInfo | None
-    # The ``for`` statement or comprehension ``for`` clause that iterates (fixes rewrite it).
-    owner: cst.For | cst.CompFor | None = None
 
     @property
     def in_async(self) -> bool:

@@ -206,7 +206,7 @@ class Walker(cst.CSTVisitor):
         comp: cst.CompFor | None = node.for_in
         while comp is not None:
             comp.iter.visit(self)
-            self._iterate(comp.iter, comp.asynchronous is not None, comp)
+            self._iterate(comp.iter, comp.asynchronous is not None)
             self.not_loaded.add(id(comp.target))
             self._bind_target(comp.target, self.resolver.element(self.resolver.resolve(comp.iter)))
             for condition in comp.ifs:
@@ -279,7 +279,7 @@ class Walker(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> bool:
         node.iter.visit(self)
-        self._iterate(node.iter, node.asynchronous is not None, node)
+        self._iterate(node.iter, node.asynchronous is not None)
         self._mark_store(node.target)
         if not self._in_module:
             self._bind_target(node.target, self.resolver.element(self.resolver.resolve(node.iter)))
@@ -375,18 +375,14 @@ class Walker(cst.CSTVisitor):
     def visit_From(self, node: cst.From) -> None:
         self._evaluate(node.item, "iterate")
 
-    def _iterate(
-        self, node: cst.BaseExpression, asynchronous: bool, owner: cst.For | cst.CompFor
-    ) -> None:
-        self._evaluate(node, "aiterate" if asynchronous else "iterate", owner)
+    def _iterate(self, node: cst.BaseExpression, asynchronous: bool) -> None:
+        self._evaluate(node, "aiterate" if asynchronous else "iterate")
 
-    def _evaluate(
-        self, node: cst.BaseExpression, protocol: str, owner: cst.For | cst.CompFor | None = None
-    ) -> None:
+    def _evaluate(self, node: cst.BaseExpression, protocol: str) -> None:
         function = self.resolver.function()
         if function is None:
             return
-        site = EvalSite(node, self.resolver.resolve(node), protocol, function, owner)
+        site = EvalSite(node, self.resolver.resolve(node), protocol, function)
         for checker in self.checkers:
             checker.on_evaluate(site)
 

@@ -37,12 +37,15 @@ def statistics(result: RunResult) -> str:
 
 
 def summary(result: RunResult, fixing: bool = False) -> str:
-    files = len({d.path for d in result.diagnostics})
     checked = f"{_plural(result.files_checked, 'file')} checked"
+    if result.errors:
+        checked += f", {_plural(len(result.errors), 'path')} could not be checked"
     lines = [fixed_line(result, would=False)] if fixing and result.changes else []
     if not result.diagnostics:
-        lines.append(f"All checks passed ({checked}).")
+        verdict = "No findings" if result.errors else "All checks passed"
+        lines.append(f"{verdict} ({checked}).")
     else:
+        files = len({d.path for d in result.diagnostics})
         count = _plural(len(result.diagnostics), "finding")
         lines.append(f"Found {count} in {_plural(files, 'file')} ({checked}).")
         lines += _fixable_hint(result.diagnostics, fixing)

@@ -5,13 +5,21 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
-from asyncsafe.engine import rewrites
-from asyncsafe.engine.events import CallSite, Checker, EvalSite, Fix
+from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fix
+from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.engine.walker import dotted
+from asyncsafe.rules.rewrites import Parents, async_for, await_canonical_twin, await_method_twin
 
 
 class CatalogChecker(Checker):
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.parents = Parents()  # built per function, only when a fix is made
+
+    def on_function_exit(self, function: FunctionInfo) -> None:
+        self.parents.forget(function)
+
     def on_call(self, site: CallSite) -> None:
         blocking = self.lookup_call(site.callee)
         if blocking is not None and self._applies(blocking, site.node):
@@ -31,19 +39,20 @@ class CatalogChecker(Checker):
 
     def _call_fix(self, site: CallSite, blocking: Blocking) -> Fix | None:
         twin = blocking.twin_for(self.ctx.settings.django)
-        if twin is None or site.awaited or not site.in_async:
+        if twin is None or site.awaited or site.function is None or not site.in_async:
             return None
+        parent = self.parents.of(site.function, site.node)
         if isinstance(site.callee, Member):
-            return rewrites.await_method_twin(site.node, twin, safe=blocking.twin_safe)
-        return rewrites.await_function_twin(
-            self.ctx.resolver, site.node, twin, safe=blocking.twin_safe
+            return await_method_twin(site.node, twin, parent, safe=blocking.twin_safe)
+        return await_canonical_twin(
+            self.ctx.resolver, site.node, twin, parent, safe=blocking.twin_safe
         )
 
     def _protocol_fix(self, site: EvalSite, blocking: Blocking) -> Fix | None:
         twin = blocking.twin_for(self.ctx.settings.django)
-        if twin != "async for" or site.protocol != "iterate" or not site.in_async:
+        if twin != "async for" or site.protocol != "iterate" or site.function is None or not site.in_async:
             return None
-        return rewrites.async_for(site.owner, safe=blocking.twin_safe)
+        return async_for(site.node, self.parents, site.function, safe=blocking.twin_safe)
 
     def lookup_call(self, callee: Value) -> Blocking | None:
         if isinstance(callee, Ref):
