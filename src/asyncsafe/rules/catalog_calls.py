@@ -9,7 +9,13 @@ from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fi
 from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.engine.walker import dotted
-from asyncsafe.rules.rewrites import Parents, async_for, await_canonical_twin, await_method_twin
+from asyncsafe.rules.rewrites import (
+    Parents,
+    async_for,
+    await_allowed,
+    await_canonical_twin,
+    await_method_twin,
+)
 
 
 class CatalogChecker(Checker):
@@ -40,6 +46,8 @@ class CatalogChecker(Checker):
     def _call_fix(self, site: CallSite, blocking: Blocking) -> Fix | None:
         twin = blocking.twin_for(self.ctx.settings.django)
         if twin is None or site.awaited or site.function is None or not site.in_async:
+            return None
+        if not await_allowed(self.parents, site.function, site.node):
             return None
         parent = self.parents.of(site.function, site.node)
         if isinstance(site.callee, Member):

@@ -34,6 +34,17 @@ class Parents:
         self._maps.pop(id(function.node), None)
 
 
+def await_allowed(parents: Parents, function: FunctionInfo, node: cst.CSTNode) -> bool:
+    """``await`` may replace ``node``: no generator expression or lambda between it and the
+    ``async def`` (an ``await`` there would not compile, or would make an async generator)."""
+    current = parents.of(function, node)
+    while current is not None and current is not function.node:
+        if isinstance(current, (cst.GeneratorExp, cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            return False
+        current = parents.of(function, current)
+    return current is function.node
+
+
 def _parent_map(root: cst.CSTNode) -> dict[int, cst.CSTNode]:
     parents: dict[int, cst.CSTNode] = {}
     pending = [root]
