@@ -214,3 +214,12 @@ def test_project_index_is_built_once_per_process_not_per_file(tmp_path: Path) ->
     assert flake8_findings(parallel.stdout) == flake8_findings(serial.stdout)
     assert serial.stderr.count("asyncsafe: project index built") == 1
     assert 1 <= parallel.stderr.count("asyncsafe: project index built") <= 3  # main + 2 workers at most
+
+
+def test_stdin_as_editors_use_it(tmp_path: Path) -> None:
+    beside = Path(sys.executable).parent / "flake8"
+    result = subprocess.run(
+        [str(beside), "--select", "ASF", "--stdin-display-name", "views.py", "-"],
+        input=SLEEPS, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert sorted(line for _, line, _, _, _ in flake8_findings(result.stdout)) == [5, 8]
