@@ -488,3 +488,55 @@ def test_orm_fixes_compose_with_the_others_and_follow_the_django_version(
     assert [line.split(": ")[1].split()[0] for line in result.stdout.splitlines() if "shop/" in line] == ["ASF102"]
     again = run_cli("check", "--no-cache", "--fix", ".", cwd=tmp_path)
     assert views.read_text(encoding="utf-8") == fixed and "Fixed" not in again.stdout
+
+
+# --- fixes as catalog data: method twins and `async for` -------------------------------------------
+
+FEED_CATALOG = """
+[[type]]
+name = "feeds.Feed"
+made_by = ["feeds.open_feed"]
+
+[[block]]
+code = "ASF304"
+why = "net"
+fix = "'await feed.afetch(...)'"
+methods = { "feeds.Feed" = ["fetch", "close"] }
+twin = "a{name}"
+
+[[block]]
+code = "ASF304"
+why = "net"
+fix = "'async for item in feed'"
+protocols = { "feeds.Feed" = ["iterate"] }
+twin = "async for"
+twin-safe = false
+"""
+
+
+def test_catalog_entries_attach_method_and_loop_fixes() -> None:
+    import tomllib
+
+    from asyncsafe.catalog import Catalog, load_catalog_data
+    from asyncsafe.docs import render
+    from asyncsafe.engine.analyze import analyze_source
+
+    catalog = Catalog()
+    load_catalog_data(catalog, [("feeds.toml", tomllib.loads(FEED_CATALOG))])
+    text = (
+        "from feeds import open_feed\n\n\nasync def pull():\n    feed = open_feed()\n"
+        "    first = feed.fetch(1).body\n    for item in feed:\n        print(item)\n"
+        "    return [i for i in feed], (i for i in feed)\n"
+    )
+    analysis = analyze_source(Source("pull.py", b"", text, "utf-8"), Settings(), catalog=catalog)
+    assert analysis.module is not None
+    by_line = {(d.line, d.fixable) for d in analysis.diagnostics}
+    assert by_line == {(6, "safe"), (7, "unsafe"), (9, "unsafe"), (9, None)}  # a generator stays as is
+    fixed, applied = apply_fixes(analysis.module, list(analysis.fixes.values()))
+    assert len(applied) == 3
+    assert fixed.code == text.replace("feed.fetch(1).body", "(await feed.afetch(1)).body").replace(
+        "    for item", "    async for item"
+    ).replace("[i for i in feed]", "[i async for i in feed]")
+    docs = render(catalog=catalog)
+    assert "| `x.fetch(...)` | `await x.afetch(...)` |  |" in docs
+    assert "| `for x in ...` | `async for x in ...` | unsafe: `--unsafe-fixes` |" in docs

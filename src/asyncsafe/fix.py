@@ -82,14 +82,13 @@ def fix_source(
     if _breaks_claim(reported, remaining, claimed):
         problem = "the rewritten code still holds the findings it was meant to fix"
         return FixOutcome(reported, warning=_refused(source.path, problem))
-    change = FileChange(
-        source.path,
-        source.data,
-        new_text.encode(source.encoding),
-        source.encoding,
-        len(reported) - len(remaining),
-        tuple(reported),
-    )
+    try:
+        encoded = new_text.encode(source.encoding)
+    except UnicodeEncodeError:
+        problem = f"the rewritten code cannot be encoded in the file's encoding ({source.encoding})"
+        return FixOutcome(reported, warning=_refused(source.path, problem))
+    fixed = len(reported) - len(remaining)
+    change = FileChange(source.path, source.data, encoded, source.encoding, fixed, tuple(reported))
     return FixOutcome(remaining, change=change)
 
 
