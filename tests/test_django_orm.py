@@ -399,3 +399,18 @@ def test_cli_finds_models_across_files_in_worker_processes(tmp_path: Path) -> No
     reported = json.loads(result.stdout)
     assert sorted(Path(d["path"]).name for d in reported) == sorted(Path(v).name for v in views)
     assert {d["code"] for d in reported} == {"ASF101"}
+
+
+def test_canonical_follows_aliases_and_re_exports(tmp_path: Path) -> None:
+    package = write_project(
+        tmp_path,
+        {
+            "shop/base.py": "from django.db import models\n\nclass Base(models.Model):\n    class Meta:\n        abstract = True\n",
+            "shop/aliases.py": "from shop import base\n\nAlias = base.Base\nLIMIT = 3\n",
+            "shop/models.py": "from .aliases import Alias\n\nclass Thing(Alias):\n    pass\n",
+        },
+    )
+    index = ModelIndex.for_project(Project(str(package), ALL))
+    assert index.canonical("shop.models.Alias") == "shop.base.Base"
+    assert index.is_model("shop.models.Thing")
+    assert index.canonical("shop.utils.helper") == "shop.utils.helper"  # no class: not followed

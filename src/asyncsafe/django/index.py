@@ -47,8 +47,12 @@ from asyncsafe.django.schema import (
 from asyncsafe.django.summary import ClassSummary, Function, ModuleSummary, summarize
 from asyncsafe.engine.project import Project
 
-# Top-level classes, and managers made at module level (`BookManager = M.from_queryset(QS)`).
-TOP_LEVEL_CLASS = re.compile(r"^(?:class\s+(\w+)|(\w+)\s*=\s*[\w.]+\.from_queryset\()", re.MULTILINE)
+# Names that may denote a class: top-level classes, managers made at module level
+# (`BookManager = M.from_queryset(QS)`) and plain aliases (`BaseView = generic.View`).
+TOP_LEVEL_CLASS = re.compile(
+    r"^(?:class\s+(\w+)|(\w+)\s*=\s*(?:[\w.]+\.from_queryset\(|[A-Za-z_][\w.]*\s*(?:#.*)?$))",
+    re.MULTILINE,
+)
 # What a relation field points at, as written: `ForeignKey(Author`, `ForeignKey("app.Author"`,
 # `ForeignKey(to=settings.AUTH_USER_MODEL` (the last dotted part is kept).
 RELATION_TARGET = re.compile(
