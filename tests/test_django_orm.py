@@ -275,6 +275,11 @@ def test_provider_api_for_other_rules() -> None:
     row = resolve(cst.parse_expression("Book.objects.get(pk=1)"))
     assert orm.instance_model(row).qualname == "django_orm.models.Book"  # type: ignore[union-attr]
     assert orm.queryset(resolve(cst.parse_expression("NotAModel.objects"))) is None
+    user = orm.instance_of(orm.user_model() or "")
+    assert user is not None and orm.instance_model(user).name == "User"  # type: ignore[union-attr]
+    profile = orm.index.relation(orm.instance_model(user), "profile")  # type: ignore[arg-type]
+    assert profile is not None and profile.kind is RelationKind.REVERSE_ONE_TO_ONE
+    assert orm.instance_of("django_orm.common.NotAModel") is None
 
 
 # --- advice by Django version ---------------------------------------------------------------------

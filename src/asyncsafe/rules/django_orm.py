@@ -478,7 +478,9 @@ register(
             "comment.content_object (a GenericForeignKey) or a field deferred by only()/defer() "
             "runs a query unless the object was loaded with select_related/prefetch_related "
             "(or only() named the field, or the object was built in this function). There is "
-            f"no async accessor; *_id attributes never query. {FREEZES}"
+            "no async accessor; *_id attributes never query. Reported only for objects fetched "
+            "in the same function: what a parameter or self holds is decided by its caller. "
+            f"{FREEZES}"
         ),
         example="""
             async def detail(request, pk):
