@@ -439,7 +439,8 @@ class ModelIndex:
                 continue  # a symmetrical self-relation has no reverse accessor
             name = self._reverse_name(model, relation)
             if name is not None:
-                found.append((target, Relation(name, reverse_kind, f"class:{model.qualname}")))
+                reverse = Relation(name, reverse_kind, f"class:{model.qualname}", field=relation.name)
+                found.append((target, reverse))
         for parent in model.concrete_parents:  # multi-table inheritance: parent.child
             child = Relation(model.name.lower(), RelationKind.REVERSE_ONE_TO_ONE, f"class:{model.qualname}")
             found.append((parent, child))

@@ -96,6 +96,9 @@ class Loaded:
     def has(self, relation: str) -> bool:
         return self.everything or relation in {path.split("__")[0] for path in self.relations}
 
+    def including(self, *relations: str) -> Loaded:
+        return replace(self, relations=self.relations | frozenset(relations))
+
     def nested(self, relation: str) -> Loaded:
         """What is known loaded on the related object reached through ``relation``."""
         if self.everything:
@@ -121,6 +124,7 @@ class QuerySetInfo:
     cached: bool = False  # the result cache is filled (a prefetched related manager)
     empty: bool = False  # none(): evaluating it runs no query
     origin: int = 0  # id() of the node that made it, so two QuerySets never compare equal
+    owner_fields: frozenset[str] = frozenset()  # fields Django caches on every row (the owner)
 
 
 @dataclass(frozen=True)
@@ -267,13 +271,25 @@ class OrmTypes:
         target = self.index.target(model, relation)
         loaded = self.loaded(receiver)
         origin = hash((receiver, name))
+        rows = loaded.nested(name)
+        if relation.caches_owner and relation.field:
+            rows = rows.including(relation.field)  # Django caches the owner on each row
         if relation.kind.single_object:
             if target is None:
                 return UNKNOWN
-            return Instance(target, ModelInstance(loaded.nested(name), origin))
+            return Instance(target, ModelInstance(rows, origin))
         target_model = self.index.model(target) if target else None
         spec = target_model.default_manager if target_model else ManagerSpec()
-        info = QuerySetInfo(target, spec, relation.kind, cached=loaded.has(name), origin=origin)
+        owner = frozenset({relation.field}) if relation.caches_owner and relation.field else frozenset()
+        info = QuerySetInfo(
+            target,
+            spec,
+            relation.kind,
+            owner_fields=owner,
+            loaded=rows,  # prefetch_related("books__publisher") reaches the rows
+            cached=loaded.has(name),
+            origin=origin,
+        )
         return Instance(RELATED_MANAGER, info)
 
     def _class_attribute(self, qualname: str, name: str) -> Value | None:
@@ -461,10 +477,12 @@ def _is_queryset_view(qualname: str) -> bool:
 
 def _chain(info: QuerySetInfo, method: str, call: cst.Call | None, origin: int) -> QuerySetInfo:
     """The QuerySet a lazy method returns: what it loads, whether its rows are values."""
+    fresh_query = info.related is not None and method != "all"  # the prefetch cache is left
     chained = replace(
         info,
         origin=origin,
         related=None,
+        loaded=Loaded(info.owner_fields) if fresh_query else info.loaded,
         cached=info.cached and method == "all",
         empty=info.empty or method == "none",
         values=info.values or method in VALUES_METHODS,
