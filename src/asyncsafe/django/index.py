@@ -50,8 +50,14 @@ from asyncsafe.engine.project import Project
 # Names that may denote a class: top-level classes, managers made at module level
 # (`BookManager = M.from_queryset(QS)`) and plain aliases (`BaseView = generic.View`).
 TOP_LEVEL_CLASS = re.compile(
-    r"^(?:class\s+(\w+)|(\w+)\s*=\s*(?:[\w.]+\.from_queryset\(|[A-Za-z_][\w.]*\s*(?:#.*)?$))",
+    r"^(?:class\s+(\w+)\s*(?:\(([^)]*)\))?"
+    r"|(\w+)\s*=\s*([\w.]+\.from_queryset\(|[A-Za-z_][\w.]*)\s*(?:#.*)?$)",
     re.MULTILINE,
+)
+# A model, QuerySet or manager class names one of these in its bases, or a class that does.
+DJANGO_BASE_WORDS = (
+    "Model", "QuerySet", "Manager", "AbstractUser", "AbstractBaseUser", "PermissionsMixin",
+    "from_queryset",
 )
 # What a relation field points at, as written: `ForeignKey(Author`, `ForeignKey("app.Author"`,
 # `ForeignKey(to=settings.AUTH_USER_MODEL` (the last dotted part is kept).
@@ -81,6 +87,8 @@ class ModelIndex:
         self._labels: dict[str, str] = {}
         self._targets: dict[tuple[str, str], str | None] = {}
         self._class_names: dict[str, list[str]] | None = None
+        self._bases: dict[str, list[str]] = {}  # class name -> its bases as written (text)
+        self._django_names: frozenset[str] | None = None
         self._reverse: dict[str, dict[str, Relation]] = {}
         self._words: dict[str, frozenset[str]] | None = None
         self._user_model: tuple[str | None] | None = None
@@ -190,13 +198,34 @@ class ModelIndex:
         name it meets, so it is memoized and prefiltered by the project's class names."""
         if qualname not in self._is_model:
             self._is_model[qualname] = (qualname in BUILTIN_MODELS) or (
-                self.may_be_class(qualname) and self.model(self.canonical(qualname)) is not None
+                self.may_be_django_class(qualname)
+                and self.model(self.canonical(qualname)) is not None
             )
         return self._is_model[qualname]
 
     def may_be_class(self, qualname: str) -> bool:
         """The cheap prefilter: some project module defines a top-level class of this name."""
         return qualname in BUILTIN_MODELS or bool(self.classes_named(qualname.rsplit(".", 1)[-1]))
+
+    def may_be_django_class(self, qualname: str) -> bool:
+        """The cheap prefilter for models, QuerySets and managers: a project class of this name
+        names a Django base (``Model``, ``QuerySet``, ``Manager``, ...) in its bases, directly or
+        through other project classes. Text only: classes that fail it are never parsed."""
+        if self._django_names is None:
+            self.classes_named("")
+            words = {name: set(IDENTIFIER.findall(" ".join(texts))) for name, texts in self._bases.items()}
+            found = {
+                name
+                for name, texts in self._bases.items()
+                if any(word in text for text in texts for word in DJANGO_BASE_WORDS)
+            }
+            grown = True
+            while grown:
+                more = {name for name, named in words.items() if name not in found and named & found}
+                found |= more
+                grown = bool(more)
+            self._django_names = frozenset(found)
+        return qualname in BUILTIN_MODELS or qualname.rsplit(".", 1)[-1] in self._django_names
 
     def _build_model(self, cls: ClassSummary, summary: ModuleSummary) -> Model | None:
         bases = [b for b in (self.resolve_in(summary, base) for base in cls.bases) if b]
@@ -300,8 +329,9 @@ class ModelIndex:
             for module in self.project.modules:
                 source = self.project.source(module)
                 for match in TOP_LEVEL_CLASS.finditer(source.text if source else ""):
-                    found = match.group(1) or match.group(2)
+                    found = match.group(1) or match.group(3)
                     self._class_names.setdefault(found, []).append(f"{module}.{found}")
+                    self._bases.setdefault(found, []).append(match.group(2) or match.group(4) or "")
         return self._class_names.get(name, [])
 
     def user_model(self) -> str | None:
@@ -470,6 +500,8 @@ class ModelIndex:
         return self._kinds[qualname]
 
     def _find_kind(self, qualname: str) -> str | None:
+        if self.in_project(qualname) and not self.may_be_django_class(qualname):
+            return None
         found = self.class_summary(qualname)
         if found is None:
             return "manager" if self._assigned_manager(qualname) else None
