@@ -34,6 +34,7 @@ from asyncsafe.django.schema import (
     GET_USER_MODEL,
     MANAGER_ROOTS,
     MODEL_ROOTS,
+    THIRD_PARTY_MODEL_BASES,
     QUERYSET_ROOTS,
     RELATION_FIELDS,
     REVERSE_OF,
@@ -180,7 +181,7 @@ class ModelIndex:
     def _build_model(self, cls: ClassSummary, summary: ModuleSummary) -> Model | None:
         bases = [b for b in (self.resolve_in(summary, base) for base in cls.bases) if b]
         parents = [m for m in (self.model(b) for b in bases) if m is not None]
-        if not parents and not any(b in MODEL_ROOTS for b in bases):
+        if not parents and not any(b in MODEL_ROOTS or b in THIRD_PARTY_MODEL_BASES for b in bases):
             return None
         model = Model(
             cls.qualname,

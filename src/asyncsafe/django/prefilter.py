@@ -24,7 +24,7 @@ TOP_LEVEL_CLASS = re.compile(
 # A model, QuerySet or manager class names one of these in its bases, or a class that does.
 DJANGO_BASE_WORDS = (
     "Model", "QuerySet", "Manager", "AbstractUser", "AbstractBaseUser", "PermissionsMixin",
-    "from_queryset",
+    "from_queryset", "_Node", "Page",  # treebeard's MP_Node/NS_Node/AL_Node, wagtail's Page
 )
 # What a relation field points at, as written: `ForeignKey(Author`, `ForeignKey("app.Author"`,
 # `ForeignKey(to=settings.AUTH_USER_MODEL` (the last dotted part is kept).
