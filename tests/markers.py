@@ -10,6 +10,7 @@ from pathlib import Path
 from asyncsafe.config import OPTIONS, Settings
 from asyncsafe.diagnostics import Diagnostic
 from asyncsafe.engine.analyze import analyze_source
+from asyncsafe.engine.project import Project
 from asyncsafe.engine.source import Source, decode_source
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>ASF\d{3}(?:\s*,\s*ASF\d{3})*)")
@@ -46,11 +47,27 @@ def load(path: Path) -> Source:
     return source
 
 
+def project_root(path: Path) -> Path | None:
+    """For a module of a fixture package: the directory holding the top-level package (where a
+    project's pyproject.toml would be). None for a stand-alone fixture file."""
+    package = path.parent
+    if not (package / "__init__.py").exists():
+        return None
+    while (package.parent / "__init__.py").exists():
+        package = package.parent
+    return package.parent
+
+
 def actual(path: Path, text: str | None = None, prefilter: bool = True) -> list[Diagnostic]:
+    """Findings for one fixture file; a module of a fixture package is checked as part of its
+    project, so calls into the package's other modules resolve (messages name files from there)."""
     source = load(path)
     if text is not None:
         source = replace(source, text=text)
-    analysis = analyze_source(source, fixture_settings(source.text), prefilter=prefilter)
+    root = project_root(path)
+    settings = replace(fixture_settings(source.text), root=str(root or path.parent))
+    project = Project(str(root), settings) if root is not None else None
+    analysis = analyze_source(source, settings, prefilter=prefilter, project=project)
     assert analysis.error is None, analysis.error
     return analysis.diagnostics
 

@@ -58,6 +58,18 @@ def _django_version(value: Any, where: str) -> str:
     return text
 
 
+MAX_DEPTH_LIMIT = 50
+
+
+def _max_depth(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DEPTH_LIMIT:
+        raise ConfigError(
+            f"{where}: expected the longest helper chain to follow, an integer from 1 to "
+            f"{MAX_DEPTH_LIMIT}, got {value!r}"
+        )
+    return value
+
+
 # key -> (Settings attribute, converter). Later families add their keys here.
 OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "select": ("select", _codes),
@@ -67,6 +79,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "extend-exclude": ("extend_exclude", _globs),
     "per-file-ignores": ("per_file_ignores", _per_file),
     "django-version": ("django_version", _django_version),
+    "max-depth": ("max_depth", _max_depth),
 }
 
 
@@ -105,6 +118,7 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     django_version: str = field(default_factory=installed_django_version)
+    max_depth: int = 8  # calls followed from an async body into project sync helpers (ASF6xx)
     root: str = "."
     config_path: str | None = None
 
@@ -138,7 +152,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
-        return f"{sorted(self.enabled_codes())}|{self.django_version}"
+        return f"{sorted(self.enabled_codes())}|{self.django_version}|{self.max_depth}"
 
 
 _ENABLED_CACHE: dict[tuple[object, ...], frozenset[str]] = {}

@@ -10,6 +10,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from asyncsafe.catalog import Catalog, builtin_catalog
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
+from asyncsafe.engine.callgraph import ProjectTypes
 from asyncsafe.engine.events import FileContext, Finding
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
@@ -70,7 +71,7 @@ def build_context(
     from asyncsafe.rules import load_providers
 
     providers = [CatalogTypes(catalog), *(make(catalog) for make in load_providers())]
-    return FileContext(
+    ctx = FileContext(
         path=path,
         module=module_name_for(path),
         is_package=is_package_init(path),
@@ -79,6 +80,9 @@ def build_context(
         resolver=Resolver(providers),
         project=project,
     )
+    # Last, so that rule families' knowledge (Django models, ...) wins over "a project class".
+    ctx.resolver.providers.append(ProjectTypes(ctx))
+    return ctx
 
 
 def analyze_module(

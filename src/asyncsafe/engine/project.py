@@ -1,7 +1,9 @@
 """The checked project as a whole: which module lives in which file, parsed lazily and once.
 
 Per-file analysis stays the unit of work; project-wide facts (Django models, summaries of sync
-helpers) are built on top of this by the rule families that need them, lazily and cached.
+helpers) are built on top of this by the rule families that need them, lazily and cached
+(``index``). Cross-file facts read other files through ``source()``/``tree()``: that is how a
+cached result learns which files it depends on (``dependencies``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol, TypeVar
 
 import libcst as cst
 
@@ -20,13 +23,30 @@ from asyncsafe.engine.modules import module_name_for
 from asyncsafe.engine.source import Source, read_source
 
 
+class ProjectIndex(Protocol):
+    def __init__(self, project: Project) -> None: ...
+
+
+IndexT = TypeVar("IndexT", bound=ProjectIndex)
+
+
 @dataclass
 class Project:
     root: str
     settings: Settings
     extra_files: tuple[str, ...] = ()
+    use_cache: bool = False  # project-wide indexes may keep their facts in .asyncsafe_cache
+    dependencies: set[str] = field(default_factory=set, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
+    _indexes: dict[type[ProjectIndex], ProjectIndex] = field(default_factory=dict, repr=False)
+
+    def index(self, kind: type[IndexT]) -> IndexT:
+        """The project-wide table ``kind`` (built lazily, once per process): ``kind(project)``."""
+        found = self._indexes.get(kind)
+        if found is None:
+            found = self._indexes[kind] = kind(self)
+        return found  # type: ignore[return-value]
 
     @cached_property
     def modules(self) -> dict[str, str]:
@@ -46,21 +66,26 @@ class Project:
                 return module, ".".join(parts[cut:])
         return None
 
-    def source(self, module: str) -> Source | None:
+    def source(self, module: str, *, track: bool = True) -> Source | None:
+        """The module's text. ``track``: the caller's result depends on it (``dependencies``)."""
+        if track:
+            self.dependencies.add(module)
         if module not in self._sources:
             path = self.modules.get(module)
             found = read_source(path) if path else None
             self._sources[module] = None if isinstance(found, FileError) else found
         return self._sources[module]
 
-    def tree(self, module: str) -> cst.Module | None:
+    def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
         """The module's libcst tree, parsed at most once per run (None if unparseable)."""
         if module not in self._trees:
-            source = self.source(module)
+            source = self.source(module, track=track)
             try:
                 self._trees[module] = cst.parse_module(source.text) if source else None
             except Exception:  # a broken file is reported when it is checked itself
                 self._trees[module] = None
+        elif track:
+            self.dependencies.add(module)
         return self._trees[module]
 
     @cached_property

@@ -48,12 +48,21 @@ class Walker(cst.CSTVisitor):
         self.callees: set[int] = set()
         self.test_context: set[int] = set()
         self.functions: list[FunctionInfo] = []
+        self.lambda_names: dict[int, str] = {}
 
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:
+        self.ctx.tree = module
+        self.bind_module(module)
+        module.visit(self)
+        for checker in self.checkers:
+            checker.on_module_exit(module)
+
+    def bind_module(self, module: cst.Module) -> None:
+        """Only the module-level bindings, without walking any body: enough to name what a
+        decorator or a base class refers to."""
         self.resolver.scopes = [Scope(ScopeKind.MODULE, qualname=self.ctx.module)]
         self._prescan(module.body)
-        module.visit(self)
 
     def _prescan(self, body: Sequence[cst.CSTNode]) -> None:
         """Module-level bindings, final values first: function bodies run after import."""
@@ -83,7 +92,7 @@ class Walker(cst.CSTVisitor):
         elif isinstance(node, cst.ImportFrom):
             self._bind_import_from(node)
         elif isinstance(node, cst.Assign):
-            value = self.resolver.resolve(node.value)
+            value = self._assigned_value(node)
             for target in node.targets:
                 self._bind_target(target.target, value)
         elif isinstance(node, cst.AnnAssign):
@@ -93,6 +102,13 @@ class Walker(cst.CSTVisitor):
             self._bind_target(node.target, value)
         elif isinstance(node, cst.AugAssign):
             self._bind_target(node.target, UNKNOWN)
+
+    def _assigned_value(self, node: cst.Assign) -> Value:
+        """A lambda bound to a name is that name's function, like a ``def``."""
+        name = _lambda_target(node)
+        if name is not None:
+            return Ref(self._qualname(name))
+        return self.resolver.resolve(node.value)
 
     def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
         if isinstance(target, cst.Name):
@@ -190,7 +206,8 @@ class Walker(cst.CSTVisitor):
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        info = FunctionInfo(qualname=self._qualname("<lambda>"), is_async=False, node=node)
+        name = self.lambda_names.get(id(node), "<lambda>")
+        info = FunctionInfo(qualname=self._qualname(name), is_async=False, node=node)
         self.functions.append(info)
         self.resolver.scopes.append(Scope(ScopeKind.LAMBDA, function=info, qualname=info.qualname))
         for param in _all_params(node.params):
@@ -243,6 +260,9 @@ class Walker(cst.CSTVisitor):
             self._bind_import_from(node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        name = _lambda_target(node)
+        if name is not None:
+            self.lambda_names[id(node.value)] = name
         for target in node.targets:
             self._mark_store(target.target)
             if isinstance(target.target, (cst.Tuple, cst.List)):
@@ -425,6 +445,14 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
     if params.star_kwarg is not None:
         found.append(params.star_kwarg)
     return found
+
+
+def _lambda_target(node: cst.Assign) -> str | None:
+    """``name = lambda ...``: the one name a lambda is bound to, if that is all it is bound to."""
+    if not isinstance(node.value, cst.Lambda) or len(node.targets) != 1:
+        return None
+    target = node.targets[0].target
+    return target.value if isinstance(target, cst.Name) else None
 
 
 def _decorator_names(info: FunctionInfo) -> set[str]:

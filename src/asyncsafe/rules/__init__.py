@@ -12,9 +12,10 @@ from asyncsafe.engine.scopes import TypeProvider
 
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[type[Checker], ...]:
-    from asyncsafe.rules import catalog_calls, stdlib_http
+    from asyncsafe.rules import catalog_calls, event_loop, stdlib_http, transitive
 
-    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS)
+    # transitive and event_loop stay last: when a walk ends they read what every rule reported.
+    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS, *transitive.CHECKERS, *event_loop.CHECKERS)
 
 
 @lru_cache(maxsize=1)

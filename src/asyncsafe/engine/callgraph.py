@@ -1,0 +1,530 @@
+"""The project's sync helpers and what each one may block on, across modules (ASF6xx).
+
+Facts per module (``ModuleFacts``): its outline (what it defines, ``outline.py``) and, for each
+sync function, the first blocking finding in its own body and the calls it makes (``Body``).
+Bodies come from the walk of a checked file (registered when the walk ends), from a walk of a
+dependency made on demand, or from the cache: keyed by the file's content, and valid while the
+files its walk read through the project (``Project.dependencies``) are unchanged.
+
+A summary ("may block, because of X at file:line, through this chain") is computed from the
+facts lazily, once per function, and only for helpers reached from async code: a breadth-first
+search, so the chain reported is a shortest one, bounded by ``max-depth``; cycles terminate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from asyncsafe.catalog import builtin_catalog
+from asyncsafe.config import Settings
+from asyncsafe.engine.awaitables import async_iterator, awaited_result, coroutine
+from asyncsafe.engine.cache import Cache
+from asyncsafe.engine.events import FileContext, Finding
+from asyncsafe.engine.outline import ClassSymbol, FunctionSymbol, Outline, build_outline
+from asyncsafe.engine.project import Project
+from asyncsafe.engine.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.values import Instance, Member, Ref, Value
+
+PROJECT = "project"  # Instance.info: made by calling a project name; what it is, is looked up later
+SUPER = "super"  # Instance.info: super() inside a method of that class
+SYNC_TO_ASYNC = "asgiref.sync.SyncToAsync"  # what sync_to_async(f) returns (catalog type)
+MAX_ALIAS_HOPS = 10
+
+Symbol = Union[FunctionSymbol, ClassSymbol]
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """The first blocking finding in a function's own body."""
+
+    code: str
+    what: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A call a function makes (``call``: to a name; ``method``: on an instance of ``target``)
+    or a property it reads (``attribute``)."""
+
+    kind: str
+    target: str
+    name: str = ""
+    via_super: bool = False
+
+
+@dataclass
+class Body:
+    blocker: Blocker | None = None
+    edges: list[Edge] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        blocker = self.blocker
+        return {
+            "blocker": [blocker.code, blocker.what, blocker.path, blocker.line] if blocker else None,
+            "edges": [[e.kind, e.target, e.name, e.via_super] for e in self.edges],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Body:
+        raw = data["blocker"]
+        return cls(
+            blocker=Blocker(raw[0], raw[1], raw[2], int(raw[3])) if raw else None,
+            edges=[Edge(k, t, n, bool(s)) for k, t, n, s in data["edges"]],
+        )
+
+
+@dataclass
+class ModuleFacts:
+    outline: Outline
+    bodies: dict[str, Body] | None = None  # None: only the outline is known yet
+
+    def to_json(self) -> dict[str, Any]:
+        bodies = self.bodies
+        return {
+            "outline": self.outline.to_json(),
+            "bodies": {k: b.to_json() for k, b in bodies.items()} if bodies is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModuleFacts:
+        bodies = data["bodies"]
+        return cls(
+            Outline.from_json(data["outline"]),
+            {k: Body.from_json(b) for k, b in bodies.items()} if bodies is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class Callee:
+    """A project function that a call (or property read) runs, and how a chain shows it."""
+
+    module: str
+    local: str
+    symbol: FunctionSymbol
+    label: str
+    kind: str  # function | constructor | property
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.local}"
+
+
+@dataclass(frozen=True)
+class Chain:
+    steps: tuple[str, ...]  # the called helper first, then each helper it calls on the way
+    blocker: Blocker
+
+    def text(self) -> str:
+        where = f"{self.blocker.path}:{self.blocker.line}"
+        return " -> ".join((*self.steps, self.blocker.what)) + f" ({where})"
+
+
+class CallGraph:
+    """Per project and per process (``Project.index``); without a project, per file."""
+
+    def __init__(self, project: Project | None, settings: Settings | None = None) -> None:
+        self.project = project
+        self.settings = project.settings if project is not None else settings or Settings()
+        self.max_depth = self.settings.max_depth
+        self.extracting: set[str] = set()
+        self._consulted: dict[str, set[str]] = {}  # module being extracted -> outlines it read
+        self._facts: dict[str, ModuleFacts] = {}
+        self._adopted: dict[str, tuple[str, cst.Module | None]] = {}
+        self._found: dict[str, tuple[tuple[str, ...], Blocker] | None] = {}
+        self._digests: dict[str, str] = {}
+        self._cache: Cache | None = None
+        if project is not None and project.use_cache:
+            self._cache = Cache(project.root, self.settings.fingerprint())
+
+    # --- modules -------------------------------------------------------------------------------
+    def adopt(self, module: str, path: str, tree: cst.Module) -> None:
+        """The file being walked: its tree is the truth, whatever the disk or the cache says."""
+        if module in self.extracting:
+            return  # a dependency walked from the project's own tree: nothing to override
+        known = self._adopted.get(module)
+        if known is not None and known[1] is tree:
+            return
+        self._adopted[module] = (path, tree)
+        if self._facts.pop(module, None) is not None:
+            self._found.clear()
+
+    def module_of(self, qualname: str) -> tuple[str, str] | None:
+        """(module, rest) for a name defined in the project (or in an adopted file)."""
+        found = self.project.module_of(qualname) if self.project is not None else None
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self._adopted and (found is None or cut > len(found[0].split("."))):
+                return module, ".".join(parts[cut:])
+        return found
+
+    def outline(self, module: str) -> Outline | None:
+        for consulted in self._consulted.values():
+            consulted.add(module)
+        facts = self._facts.get(module) or self._load(module)
+        if facts is not None:
+            return facts.outline
+        located = self._tree(module)
+        if located is None:
+            return None
+        outline = build_outline(module, located[0], located[1], self.settings)
+        self._facts[module] = ModuleFacts(outline)
+        return outline
+
+    def body(self, module: str, local: str) -> Body | None:
+        facts = self._facts.get(module) or self._load(module)
+        if (facts is None or facts.bodies is None) and module not in self.extracting:
+            self._extract(module)
+            facts = self._facts.get(module)
+        return facts.bodies.get(local) if facts is not None and facts.bodies else None
+
+    def register(self, module: str, bodies: dict[str, Body]) -> None:
+        """What a finished walk of ``module`` found in its sync functions."""
+        outline = self.outline(module)
+        if outline is None:
+            return
+        facts = self._facts[module] = ModuleFacts(outline, bodies)
+        if module in self._adopted:
+            self._adopted[module] = (self._adopted[module][0], None)  # facts known: free the tree
+        else:
+            self._store(module, facts)
+
+    def path_of(self, module: str) -> str:
+        """How messages name a module's file: relative to the project root."""
+        if module in self._adopted:
+            path = self._adopted[module][0]
+        elif self.project is not None and module in self.project.modules:
+            path = self.project.modules[module]
+        else:
+            return module
+        root = self.project.root if self.project is not None else self.settings.root
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+        return relative.replace(os.sep, "/")
+
+    def _tree(self, module: str) -> tuple[str, cst.Module] | None:
+        if module in self._adopted:
+            path, tree = self._adopted[module]
+            return (path, tree) if tree is not None else None
+        if self.project is None or module not in self.project.modules:
+            return None
+        tree = self.project.tree(module, track=False)
+        return (self.project.modules[module], tree) if tree is not None else None
+
+    def _extract(self, module: str) -> None:
+        """Walk a dependency with every rule: its sync findings and calls become its bodies."""
+        from asyncsafe.engine.analyze import build_context
+        from asyncsafe.engine.walker import Walker
+        from asyncsafe.rules import load_rules
+
+        located = self._tree(module)
+        if located is None or self.outline(module) is None:
+            return
+        ctx = build_context(located[0], self.settings, builtin_catalog(), self.project)
+        self.extracting.add(module)
+        self._consulted[module] = set()
+        try:
+            Walker(ctx, [checker(ctx) for checker in load_rules()]).run(located[1])
+        finally:
+            self.extracting.discard(module)
+            del self._consulted[module]
+        facts = self._facts.get(module)
+        if facts is not None and facts.bodies is None:
+            self.register(module, {})  # no collector ran: nothing is known to block
+
+    # --- cache ---------------------------------------------------------------------------------
+    def _key(self, module: str) -> str | None:
+        assert self._cache is not None and self.project is not None
+        source = self.project.source(module, track=False)
+        if source is None:
+            return None
+        names = "\0".join(sorted(self.project.modules)).encode()
+        return self._cache.key(source.path, source.data, f"callgraph|{hashlib.sha256(names).hexdigest()}")
+
+    def _load(self, module: str) -> ModuleFacts | None:
+        if self._cache is None or module in self._adopted:
+            return None
+        key = self._key(module)
+        raw = self._cache.get_json(key) if key else None
+        try:
+            if raw is None or any(self._digest(m) != d for m, d in raw["deps"].items()):
+                return None
+            facts = self._facts[module] = ModuleFacts.from_json(raw["facts"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return facts
+
+    def _store(self, module: str, facts: ModuleFacts) -> None:
+        if self._cache is None or self.project is None:
+            return
+        key = self._key(module)
+        if key is not None:
+            read = self.project.dependencies | self._consulted.get(module, set())
+            deps = {m: self._digest(m) for m in sorted(read) if m != module}
+            self._cache.put_json(key, {"deps": deps, "facts": facts.to_json()})
+
+    def _digest(self, module: str) -> str:
+        if module not in self._digests:
+            assert self.project is not None
+            source = self.project.source(module, track=False)
+            data = source.data if source is not None else b"<missing>"
+            self._digests[module] = hashlib.sha256(data).hexdigest()
+        return self._digests[module]
+
+    # --- names ---------------------------------------------------------------------------------
+    def lookup(self, qualname: str, hops: int = 0) -> tuple[str, str, Symbol] | None:
+        """(module, local qualname, symbol) that a canonical name denotes, through aliases."""
+        split = self.module_of(qualname)
+        outline = self.outline(split[0]) if split is not None else None
+        if split is None or outline is None or hops > MAX_ALIAS_HOPS:
+            return None
+        module, rest = split
+        parts = rest.split(".")
+        for cut in range(len(parts), 0, -1):
+            head, tail = ".".join(parts[:cut]), parts[cut:]
+            if head in outline.functions:
+                return (module, head, outline.functions[head]) if not tail else None
+            if head in outline.classes:
+                if not tail:
+                    return module, head, outline.classes[head]
+                return self.member(f"{module}.{head}", tail[0]) if len(tail) == 1 else None
+        alias = outline.aliases.get(parts[0])
+        if alias is None:
+            return None
+        return self.lookup(".".join((alias, *parts[1:])), hops + 1)
+
+    def mro(self, class_name: str) -> list[tuple[str, str]]:
+        """Project classes in (an approximation of) method resolution order, the class first."""
+        order: list[tuple[str, str]] = []
+        pending = [class_name]
+        while pending:
+            found = self.lookup(pending.pop(0))
+            if found is None:
+                continue
+            module, local, symbol = found
+            if isinstance(symbol, ClassSymbol) and (module, local) not in order:
+                order.append((module, local))
+                pending[:0] = list(symbol.bases)
+        return order
+
+    def member(
+        self, class_name: str, name: str, skip_first: bool = False
+    ) -> tuple[str, str, FunctionSymbol] | None:
+        for module, local in self.mro(class_name)[1 if skip_first else 0:]:
+            outline = self.outline(module)
+            symbol = outline.functions.get(f"{local}.{name}") if outline else None
+            if symbol is not None:
+                return module, f"{local}.{name}", symbol
+        return None
+
+    def function_for(self, callee: Value) -> FunctionSymbol | None:
+        """The project function a call of ``callee`` runs, if the callee is one."""
+        edge = self.edge_for(callee)
+        found = self.callee_for(edge) if edge is not None else None
+        return found.symbol if found is not None and found.kind == "function" else None
+
+    # --- edges ---------------------------------------------------------------------------------
+    def edge_for(self, value: Value, attribute: bool = False) -> Edge | None:
+        """What calling (or, with ``attribute``, reading) ``value`` may run in the project."""
+        if isinstance(value, Ref) and not attribute:
+            return Edge("call", value.qualname) if self.module_of(value.qualname) else None
+        if isinstance(value, Member) and self.module_of(value.receiver.type_name):
+            kind = "attribute" if attribute else "method"
+            return Edge(kind, value.receiver.type_name, value.name, value.receiver.info == SUPER)
+        return None
+
+    def callee_for(self, edge: Edge) -> Callee | None:
+        if edge.kind == "call":
+            return self._called(edge.target)
+        found = self.member(edge.target, edge.name, skip_first=edge.via_super)
+        if found is None:
+            return None
+        module, local, symbol = found
+        if symbol.is_property:
+            return Callee(module, local, symbol, _display(local), "property")
+        if edge.kind == "attribute":
+            return None  # a method read without calling it runs nothing
+        return Callee(module, local, symbol, f"{_display(local)}()", "function")
+
+    def _called(self, name: str) -> Callee | None:
+        found = self.lookup(name)
+        if found is None:
+            return None
+        module, local, symbol = found
+        if isinstance(symbol, FunctionSymbol):
+            return None if symbol.is_property else Callee(
+                module, local, symbol, f"{_display(local)}()", "function"
+            )
+        init = self.member(f"{module}.{local}", "__init__")
+        if init is None:
+            return None
+        label = f"{_display(local)}()"
+        return Callee(init[0], init[1], init[2], label, "constructor")
+
+    # --- summaries -----------------------------------------------------------------------------
+    def chain_from(self, start: Callee) -> Chain | None:
+        """The shortest chain from ``start`` down to a blocking call, if one is within reach."""
+        if not start.symbol.runs_when_called:
+            return None
+        if start.qualname not in self._found:
+            self._found[start.qualname] = self._search(start)
+        found = self._found[start.qualname]
+        return Chain((start.label, *found[0]), found[1]) if found is not None else None
+
+    def _search(self, start: Callee) -> tuple[tuple[str, ...], Blocker] | None:
+        frontier: list[tuple[Callee, tuple[str, ...]]] = [(start, ())]
+        seen = {start.qualname}
+        for depth in range(1, self.max_depth + 1):
+            deeper: list[tuple[Callee, tuple[str, ...]]] = []
+            for callee, steps in frontier:
+                body = self.body(callee.module, callee.local)
+                if body is None:
+                    continue
+                if body.blocker is not None:
+                    return steps, body.blocker
+                if depth == self.max_depth:
+                    continue
+                for edge in body.edges:
+                    nested = self.callee_for(edge)
+                    if nested is not None and nested.symbol.runs_when_called and nested.qualname not in seen:
+                        seen.add(nested.qualname)
+                        deeper.append((nested, (*steps, nested.label)))
+            frontier = deeper
+        return None
+
+
+def _display(local: str) -> str:
+    """``view.<locals>.fetch`` -> ``fetch``; ``Form.clean`` stays."""
+    return local.rsplit("<locals>.", 1)[-1]
+
+
+# --- what a walk contributes -----------------------------------------------------------------
+def collect_bodies(
+    ctx: FileContext,
+    graph: CallGraph,
+    functions: list[FunctionInfo],
+    reads: list[tuple[FunctionInfo, Member]],
+    module: cst.Module,
+) -> dict[str, Body]:
+    """The sync functions of a walked module: first blocking finding, calls, property reads."""
+    prefix = f"{ctx.module}."
+    bodies: dict[str, Body] = {}
+    by_function: dict[int, Body] = {}
+    for info in functions:
+        if info.is_async or not info.qualname.startswith(prefix) or info.qualname.endswith("<lambda>"):
+            continue
+        body = bodies.setdefault(info.qualname[len(prefix):], Body())
+        by_function[id(info)] = body
+        for _, callee, _ in info.calls:
+            _add_edge(body, graph.edge_for(callee))
+    for info, member in reads:
+        if id(info) in by_function:
+            _add_edge(by_function[id(info)], graph.edge_for(member, attribute=True))
+    _add_blockers(ctx, graph, by_function, module)
+    return bodies
+
+
+def _add_edge(body: Body, edge: Edge | None) -> None:
+    if edge is not None and edge not in body.edges:
+        body.edges.append(edge)
+
+
+def _add_blockers(
+    ctx: FileContext, graph: CallGraph, by_function: dict[int, Body], module: cst.Module
+) -> None:
+    findings = [
+        f for f in ctx.findings
+        if f.function is not None and id(f.function) in by_function
+    ]
+    if not findings:
+        return
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    path = graph.path_of(ctx.module)
+    for finding in sorted(findings, key=lambda f: _start(positions, f)):
+        assert finding.function is not None
+        body = by_function[id(finding.function)]
+        if body.blocker is None:
+            line = _start(positions, finding)[0]
+            body.blocker = Blocker(finding.code, _what(finding), path, line)
+
+
+def _start(positions: Any, finding: Finding) -> tuple[int, int]:
+    where = positions.get(finding.node)
+    return (where.start.line, where.start.column) if where is not None else (0, 0)
+
+
+def _what(finding: Finding) -> str:
+    from asyncsafe.engine.awaitables import source_of
+
+    return source_of(finding.node)
+
+
+# --- the type provider -------------------------------------------------------------------------
+class ProjectTypes:
+    """What the project's own code makes: instances of its classes, ``super()``, and coroutines
+    (its ``async def`` functions, ``@sync_to_async`` helpers, ``sync_to_async(f)(...)``)."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._graph: CallGraph | None = None
+
+    @property
+    def graph(self) -> CallGraph:
+        if self._graph is None:
+            project = self.ctx.project
+            self._graph = project.index(CallGraph) if project is not None else CallGraph(None, self.ctx.settings)
+        if self.ctx.tree is not None:
+            self._graph.adopt(self.ctx.module, self.ctx.path, self.ctx.tree)
+        return self._graph
+
+    def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
+        if isinstance(callee, Instance) and callee.type_name == SYNC_TO_ASYNC:
+            return coroutine()
+        if callee == Ref("builtins.super"):
+            function = resolver.function()
+            if function is not None and function.class_qualname is not None:
+                return Instance(function.class_qualname, SUPER)
+            return None
+        function = resolver.function()
+        if function is not None and function.is_async:
+            symbol = self.graph.function_for(callee)
+            if symbol is not None and symbol.returns_coroutine:
+                return coroutine()
+            if symbol is not None and symbol.returns_async_iterator:
+                return async_iterator()
+        if isinstance(callee, Ref) and self.graph.module_of(callee.qualname):
+            return Instance(callee.qualname, PROJECT)
+        return None
+
+    def member(self, receiver: Value, name: str) -> Value | None:
+        return None
+
+    def annotation(self, qualname: str) -> Value | None:
+        return Instance(qualname, PROJECT) if self.graph.module_of(qualname) else None
+
+    def element(self, iterable: Value) -> Value | None:
+        return None
+
+    def entered(self, manager: Value) -> Value | None:
+        return None
+
+    def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None:
+        return awaited_result(awaitable)
+
+    def subscript(self, value: Value, node: cst.Subscript) -> Value | None:
+        return None
+
+
+def graph_for(ctx: FileContext) -> CallGraph:
+    """The call graph a file's walk shares with its type provider."""
+    for provider in ctx.resolver.providers:
+        if isinstance(provider, ProjectTypes):
+            return provider.graph
+    raise LookupError("the ProjectTypes provider is not installed for this file")
