@@ -32,6 +32,7 @@ from asyncsafe.engine.scopes import FunctionInfo, Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 
 PROJECT = "project"  # Instance.info: made by calling a project name; what it is, is looked up later
+SELF = "self"  # Instance.info the walker gives a method's first parameter
 SUPER = "super"  # Instance.info: super() inside a method of that class
 SYNC_TO_ASYNC = "asgiref.sync.SyncToAsync"  # what sync_to_async(f) returns (catalog type)
 MAX_ALIAS_HOPS = 10
@@ -52,12 +53,13 @@ class Blocker:
 @dataclass(frozen=True)
 class Edge:
     """A call a function makes (``call``: to a name; ``method``: on an instance of ``target``)
-    or a property it reads (``attribute``)."""
+    or a property it reads (``attribute``). ``receiver`` is ``self`` or ``super`` when the
+    instance is the method's own: then the method found depends on the instance's class."""
 
     kind: str
     target: str
     name: str = ""
-    via_super: bool = False
+    receiver: str = ""
 
 
 @dataclass
@@ -69,7 +71,7 @@ class Body:
         blocker = self.blocker
         return {
             "blocker": [blocker.code, blocker.what, blocker.path, blocker.line] if blocker else None,
-            "edges": [[e.kind, e.target, e.name, e.via_super] for e in self.edges],
+            "edges": [[e.kind, e.target, e.name, e.receiver] for e in self.edges],
         }
 
     @classmethod
@@ -77,7 +79,7 @@ class Body:
         raw = data["blocker"]
         return cls(
             blocker=Blocker(raw[0], raw[1], raw[2], int(raw[3])) if raw else None,
-            edges=[Edge(k, t, n, bool(s)) for k, t, n, s in data["edges"]],
+            edges=[Edge(k, t, n, r) for k, t, n, r in data["edges"]],
         )
 
 
@@ -111,10 +113,15 @@ class Callee:
     symbol: FunctionSymbol
     label: str
     kind: str  # function | constructor | property
+    self_type: str | None = None  # the class of ``self`` inside it, when known
 
     @property
     def qualname(self) -> str:
         return f"{self.module}.{self.local}"
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return self.qualname, self.self_type
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,7 @@ class CallGraph:
         self._consulted: dict[str, set[str]] = {}  # module being extracted -> outlines it read
         self._facts: dict[str, ModuleFacts] = {}
         self._adopted: dict[str, tuple[str, cst.Module | None]] = {}
-        self._found: dict[str, tuple[tuple[str, ...], Blocker] | None] = {}
+        self._found: dict[tuple[str, str | None], tuple[tuple[str, ...], Blocker] | None] = {}
         self._digests: dict[str, str] = {}
         self._cache: Cache | None = None
         if project is not None and project.use_cache:
@@ -315,9 +322,16 @@ class CallGraph:
         return order
 
     def member(
-        self, class_name: str, name: str, skip_first: bool = False
+        self, class_name: str, name: str, after: str | None = None
     ) -> tuple[str, str, FunctionSymbol] | None:
-        for module, local in self.mro(class_name)[1 if skip_first else 0:]:
+        """``name`` looked up on ``class_name``; with ``after`` (``super()`` inside that class),
+        only in the classes that follow it in the order."""
+        order = self.mro(class_name)
+        if after is not None:
+            owner = self.lookup(after)
+            where = (owner[0], owner[1]) if owner is not None else None
+            order = order[order.index(where) + 1:] if where in order else self.mro(after)[1:]
+        for module, local in order:
             outline = self.outline(module)
             symbol = outline.functions.get(f"{local}.{name}") if outline else None
             if symbol is not None:
@@ -337,21 +351,26 @@ class CallGraph:
             return Edge("call", value.qualname) if self.module_of(value.qualname) else None
         if isinstance(value, Member) and self.module_of(value.receiver.type_name):
             kind = "attribute" if attribute else "method"
-            return Edge(kind, value.receiver.type_name, value.name, value.receiver.info == SUPER)
+            info = value.receiver.info
+            receiver = info if info in (SELF, SUPER) else ""
+            return Edge(kind, value.receiver.type_name, value.name, receiver)
         return None
 
-    def callee_for(self, edge: Edge) -> Callee | None:
+    def callee_for(self, edge: Edge, self_type: str | None = None) -> Callee | None:
+        """What ``edge`` runs, from inside a method whose ``self`` is a ``self_type``."""
         if edge.kind == "call":
             return self._called(edge.target)
-        found = self.member(edge.target, edge.name, skip_first=edge.via_super)
+        owner = self_type if edge.receiver and self_type else edge.target
+        after = edge.target if edge.receiver == SUPER else None
+        found = self.member(owner, edge.name, after=after)
         if found is None:
             return None
         module, local, symbol = found
         if symbol.is_property:
-            return Callee(module, local, symbol, _display(local), "property")
+            return Callee(module, local, symbol, _display(local), "property", owner)
         if edge.kind == "attribute":
             return None  # a method read without calling it runs nothing
-        return Callee(module, local, symbol, f"{_display(local)}()", "function")
+        return Callee(module, local, symbol, f"{_display(local)}()", "function", owner)
 
     def _called(self, name: str) -> Callee | None:
         found = self.lookup(name)
@@ -362,25 +381,25 @@ class CallGraph:
             return None if symbol.is_property else Callee(
                 module, local, symbol, f"{_display(local)}()", "function"
             )
-        init = self.member(f"{module}.{local}", "__init__")
+        cls = f"{module}.{local}"
+        init = self.member(cls, "__init__")
         if init is None:
             return None
-        label = f"{_display(local)}()"
-        return Callee(init[0], init[1], init[2], label, "constructor")
+        return Callee(init[0], init[1], init[2], f"{_display(local)}()", "constructor", cls)
 
     # --- summaries -----------------------------------------------------------------------------
     def chain_from(self, start: Callee) -> Chain | None:
         """The shortest chain from ``start`` down to a blocking call, if one is within reach."""
         if not start.symbol.runs_when_called:
             return None
-        if start.qualname not in self._found:
-            self._found[start.qualname] = self._search(start)
-        found = self._found[start.qualname]
+        if start.key not in self._found:
+            self._found[start.key] = self._search(start)
+        found = self._found[start.key]
         return Chain((start.label, *found[0]), found[1]) if found is not None else None
 
     def _search(self, start: Callee) -> tuple[tuple[str, ...], Blocker] | None:
         frontier: list[tuple[Callee, tuple[str, ...]]] = [(start, ())]
-        seen = {start.qualname}
+        seen = {start.key}
         for depth in range(1, self.max_depth + 1):
             deeper: list[tuple[Callee, tuple[str, ...]]] = []
             for callee, steps in frontier:
@@ -392,9 +411,9 @@ class CallGraph:
                 if depth == self.max_depth:
                     continue
                 for edge in body.edges:
-                    nested = self.callee_for(edge)
-                    if nested is not None and nested.symbol.runs_when_called and nested.qualname not in seen:
-                        seen.add(nested.qualname)
+                    nested = self.callee_for(edge, callee.self_type)
+                    if nested is not None and nested.symbol.runs_when_called and nested.key not in seen:
+                        seen.add(nested.key)
                         deeper.append((nested, (*steps, nested.label)))
             frontier = deeper
         return None
