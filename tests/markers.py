@@ -47,15 +47,28 @@ def load(path: Path) -> Source:
     return source
 
 
-def project_root(path: Path) -> Path | None:
-    """For a module of a fixture package: the directory holding the top-level package (where a
-    project's pyproject.toml would be). None for a stand-alone fixture file."""
-    package = path.parent
-    if not (package / "__init__.py").exists():
-        return None
-    while (package.parent / "__init__.py").exists():
-        package = package.parent
-    return package.parent
+def package_root(path: Path) -> Path | None:
+    """The outermost package directory holding ``path`` (None for a stand-alone module)."""
+    root = None
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        root = directory
+        directory = directory.parent
+    return root
+
+
+def fixture_project(path: Path, settings: Settings) -> Project | None:
+    """Multi-module fixtures (packages) are analyzed as a project: the package's modules, named
+    from the package's parent (``django_orm.models``); other fixtures stay single files."""
+    root = package_root(path)
+    return Project(str(root), settings) if root is not None else None
+
+
+def display_root(path: Path) -> Path:
+    """Where a project's pyproject.toml would be: above the outermost package (else the file's
+    directory). Messages that name other files (ASF6xx chains) are relative to it."""
+    root = package_root(path)
+    return root.parent if root is not None else path.parent
 
 
 def actual(path: Path, text: str | None = None, prefilter: bool = True) -> list[Diagnostic]:
@@ -64,10 +77,10 @@ def actual(path: Path, text: str | None = None, prefilter: bool = True) -> list[
     source = load(path)
     if text is not None:
         source = replace(source, text=text)
-    root = project_root(path)
-    settings = replace(fixture_settings(source.text), root=str(root or path.parent))
-    project = Project(str(root), settings) if root is not None else None
-    analysis = analyze_source(source, settings, prefilter=prefilter, project=project)
+    settings = replace(fixture_settings(source.text), root=str(display_root(path)))
+    analysis = analyze_source(
+        source, settings, prefilter=prefilter, project=fixture_project(path, settings)
+    )
     assert analysis.error is None, analysis.error
     return analysis.diagnostics
 

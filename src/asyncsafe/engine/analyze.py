@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -10,12 +11,11 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from asyncsafe.catalog import Catalog, builtin_catalog
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.callgraph import ProjectTypes
 from asyncsafe.engine.events import FileContext, Finding
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
 from asyncsafe.engine.source import Source
 from asyncsafe.engine.walker import Walker
 
@@ -38,15 +38,26 @@ def parse(source: Source) -> cst.Module | FileError:
     try:
         return cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
-        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        return FileError(
-            source.path,
-            f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}",
-        )
+        return _syntax_error(source, exc)
     except (RecursionError, MemoryError):
         return FileError(source.path, "could not parse: nesting too deep")
     except Exception as exc:  # libcst's native parser can raise other errors on odd input
         return FileError(source.path, f"could not parse: {type(exc).__name__}: {exc}")
+
+
+def _syntax_error(source: Source, exc: cst.ParserSyntaxError) -> FileError:
+    """Locate the error with CPython's parser: libcst's native parser points past it."""
+    try:
+        compile(source.text, source.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_exc:
+        column = f", column {py_exc.offset}" if py_exc.offset else ""
+        return FileError(source.path, f"syntax error at line {py_exc.lineno}{column}: {py_exc.msg}")
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+    return FileError(
+        source.path, f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}"
+    )
 
 
 def analyze_source(
@@ -80,8 +91,9 @@ def build_context(
         resolver=Resolver(providers),
         project=project,
     )
-    # Last, so that rule families' knowledge (Django models, ...) wins over "a project class".
-    ctx.resolver.providers.append(ProjectTypes(ctx))
+    for provider in providers:
+        if isinstance(provider, FileAware):
+            provider.start_file(ctx)
     return ctx
 
 

@@ -21,7 +21,7 @@ from typing import Any, Union
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from asyncsafe.catalog import builtin_catalog
+from asyncsafe.catalog import Catalog, builtin_catalog
 from asyncsafe.config import Settings
 from asyncsafe.engine.awaitables import async_iterator, awaited_result, coroutine
 from asyncsafe.engine.cache import Cache
@@ -135,7 +135,7 @@ class Chain:
 
 
 class CallGraph:
-    """Per project and per process (``Project.index``); without a project, per file."""
+    """Per project and per process (``Project.facts``); without a project, per file."""
 
     def __init__(self, project: Project | None, settings: Settings | None = None) -> None:
         self.project = project
@@ -212,8 +212,7 @@ class CallGraph:
             path = self.project.modules[module]
         else:
             return module
-        root = self.project.root if self.project is not None else self.settings.root
-        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.settings.root))
         return relative.replace(os.sep, "/")
 
     def _tree(self, module: str) -> tuple[str, cst.Module] | None:
@@ -490,17 +489,27 @@ class ProjectTypes:
     """What the project's own code makes: instances of its classes, ``super()``, and coroutines
     (its ``async def`` functions, ``@sync_to_async`` helpers, ``sync_to_async(f)(...)``)."""
 
-    def __init__(self, ctx: FileContext) -> None:
-        self.ctx = ctx
+    def __init__(self, catalog: Catalog) -> None:
+        self.ctx: FileContext | None = None
         self._graph: CallGraph | None = None
+
+    def start_file(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self._graph = None
 
     @property
     def graph(self) -> CallGraph:
+        ctx = self.ctx
+        assert ctx is not None, "start_file() was not called"
         if self._graph is None:
-            project = self.ctx.project
-            self._graph = project.index(CallGraph) if project is not None else CallGraph(None, self.ctx.settings)
-        if self.ctx.tree is not None:
-            self._graph.adopt(self.ctx.module, self.ctx.path, self.ctx.tree)
+            project = ctx.project
+            self._graph = (
+                project.facts("asyncsafe.callgraph", CallGraph)
+                if project is not None
+                else CallGraph(None, ctx.settings)
+            )
+        if ctx.tree is not None:
+            self._graph.adopt(ctx.module, ctx.path, ctx.tree)
         return self._graph
 
     def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:

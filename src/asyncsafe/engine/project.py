@@ -2,7 +2,7 @@
 
 Per-file analysis stays the unit of work; project-wide facts (Django models, summaries of sync
 helpers) are built on top of this by the rule families that need them, lazily and cached
-(``index``). Cross-file facts read other files through ``source()``/``tree()``: that is how a
+(``facts``). Cross-file facts read other files through ``source()``/``tree()``: that is how a
 cached result learns which files it depends on (``dependencies``).
 """
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import libcst as cst
 
@@ -22,12 +23,7 @@ from asyncsafe.engine.discover import discover
 from asyncsafe.engine.modules import module_name_for
 from asyncsafe.engine.source import Source, read_source
 
-
-class ProjectIndex(Protocol):
-    def __init__(self, project: Project) -> None: ...
-
-
-IndexT = TypeVar("IndexT", bound=ProjectIndex)
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,18 +31,11 @@ class Project:
     root: str
     settings: Settings
     extra_files: tuple[str, ...] = ()
-    use_cache: bool = False  # project-wide indexes may keep their facts in .asyncsafe_cache
+    use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
     dependencies: set[str] = field(default_factory=set, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
-    _indexes: dict[type[ProjectIndex], ProjectIndex] = field(default_factory=dict, repr=False)
-
-    def index(self, kind: type[IndexT]) -> IndexT:
-        """The project-wide table ``kind`` (built lazily, once per process): ``kind(project)``."""
-        found = self._indexes.get(kind)
-        if found is None:
-            found = self._indexes[kind] = kind(self)
-        return found  # type: ignore[return-value]
+    _facts: dict[str, object] = field(default_factory=dict, repr=False)
 
     @cached_property
     def modules(self) -> dict[str, str]:
@@ -87,6 +76,15 @@ class Project:
         elif track:
             self.dependencies.add(module)
         return self._trees[module]
+
+    def facts(self, key: str, build: Callable[[Project], T]) -> T:
+        """A project-wide fact (e.g. the Django model index), built on first use, once per process.
+
+        ``key`` names the fact; ``build`` must return the same type for the same key.
+        """
+        if key not in self._facts:
+            self._facts[key] = build(self)
+        return self._facts[key]  # type: ignore[return-value]
 
     @cached_property
     def fingerprint(self) -> str:

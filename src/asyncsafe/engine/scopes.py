@@ -10,11 +10,14 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import libcst as cst
 
 from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+
+if TYPE_CHECKING:
+    from asyncsafe.engine.events import FileContext
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -65,6 +68,14 @@ class TypeProvider(Protocol):
     def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None: ...
 
     def subscript(self, value: Value, node: cst.Subscript) -> Value | None: ...
+
+
+@runtime_checkable
+class FileAware(Protocol):
+    """Optional for providers: told which file is analyzed (its module, settings and project)
+    before the walk starts, for knowledge that depends on the file (e.g. the project's models)."""
+
+    def start_file(self, ctx: FileContext) -> None: ...
 
 
 class Resolver:
@@ -158,6 +169,8 @@ class Resolver:
                 first = node.slice[0].slice
                 if isinstance(first, cst.Index):
                     return self.annotation(first.value)
+            if isinstance(outer, Ref):  # a generic such as QuerySet[Book]: what the class says
+                return self._ask_name("annotation", outer.qualname)
         target = self.resolve(node)
         if isinstance(target, Ref):
             return self._ask_name("annotation", target.qualname)
