@@ -128,6 +128,40 @@ CONSUMER_MESSAGES = {
 }
 
 
+DJANGO_MESSAGES = {
+    "context = build_context(pk)": (
+        "ASF601 build_context() -> _load_court() -> Court.objects.get() (cl/views.py:20) "
+        f"{BLOCKS} (ASF101 in a sync helper); use 'await sync_to_async(build_context)(...)' or "
+        "make the helper async"
+    ),
+    "headline = opinion_headline(opinion)": (
+        f"ASF601 opinion_headline() -> opinion.court (cl/services.py:8) {BLOCKS} (ASF105 in a "
+        "sync helper); use 'await sync_to_async(opinion_headline)(...)' or make the helper async"
+    ),
+    "name = opinion.court_name": (
+        f"ASF603 Opinion.court_name -> self.court (cl/models.py:16) {BLOCKS} (ASF105 in a sync "
+        "helper); use 'await sync_to_async(lambda: opinion.court_name)()' or load the data before"
+    ),
+    "form = CourtChoiceForm(request.GET)": (
+        f"ASF602 CourtChoiceForm() -> Court.objects.all() (cl/forms.py:12) {BLOCKS} (ASF102 in a "
+        "sync helper); use 'await sync_to_async(CourtChoiceForm)(...)' or make the class async"
+    ),
+    "    opinion.asave()": (
+        "ASF504 the coroutine from opinion.asave() is never awaited, so it never runs; "
+        "use 'await opinion.asave()'"
+    ),
+    "name = await Court.objects.aget(pk=pk).name": (
+        "ASF506 .name is read off the coroutine Court.objects.aget(pk=pk), not off its result "
+        "(AttributeError); use '(await Court.objects.aget(pk=pk)).name'"
+    ),
+}
+
+
+@pytest.mark.parametrize("snippet", sorted(DJANGO_MESSAGES))
+def test_django_orm_chains_and_coroutines(snippet: str) -> None:
+    assert message_on(FIXTURES / "cl" / "views.py", snippet) == DJANGO_MESSAGES[snippet]
+
+
 @pytest.mark.parametrize("snippet", sorted(VIEW_MESSAGES))
 def test_view_messages_name_the_chain(snippet: str) -> None:
     assert message_on(PROJECT / "views.py", snippet) == VIEW_MESSAGES[snippet]

@@ -1,7 +1,7 @@
 """How the engine knows a value is a coroutine (or an async iterator) that has not run yet.
 
 A type provider says "this call returns a coroutine" by returning ``coroutine(result)`` from
-``call_result`` (``result``: what ``await`` gives back), or, in catalog data, by naming the type
+``call_result`` (``result``: what ``await`` gives back, kept as ``Instance.info``), or, in catalog data, by naming the type
 ``"coroutine"`` (``made_by = [...]`` for functions, ``returns = { aget = "coroutine" }`` for
 methods). ``async_iterator()`` is what ``aiterator()`` or an async generator function returns:
 it is iterated with ``async for``, never awaited.
@@ -9,25 +9,17 @@ it is iterated with ``async for``, never awaited.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import libcst as cst
 
-from asyncsafe.engine.values import UNKNOWN, Instance, Value
+from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
 
 COROUTINE = "coroutine"
 ASYNC_ITERATOR = "async_generator"
 
 
-@dataclass(frozen=True)
-class Awaitable:
-    """``Instance.info`` of a coroutine: what awaiting it gives back."""
-
-    result: Value = UNKNOWN
-
-
 def coroutine(result: Value = UNKNOWN) -> Instance:
-    return Instance(COROUTINE, Awaitable(result))
+    """A coroutine; ``result`` is what awaiting it gives (kept as ``Instance.info``)."""
+    return Instance(COROUTINE, result if result is not UNKNOWN else None)
 
 
 def async_iterator() -> Instance:
@@ -47,7 +39,7 @@ def awaited_result(value: Value) -> Value | None:
     if not is_coroutine(value):
         return None
     assert isinstance(value, Instance)
-    return value.info.result if isinstance(value.info, Awaitable) else UNKNOWN
+    return value.info if isinstance(value.info, (Ref, Instance, Member)) else UNKNOWN
 
 
 _EMPTY = cst.Module(body=[])
