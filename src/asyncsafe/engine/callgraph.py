@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 import libcst as cst
@@ -23,9 +23,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from asyncsafe.catalog import Catalog, builtin_catalog
 from asyncsafe.config import Settings
-from asyncsafe.engine.awaitables import async_iterator, awaited_result, coroutine
+from asyncsafe.engine.awaitables import async_iterator, awaited_result, coroutine, source_of
 from asyncsafe.engine.cache import Cache
-from asyncsafe.engine.events import FileContext, Finding
+from asyncsafe.engine.events import FileContext
 from asyncsafe.engine.outline import ClassSymbol, FunctionSymbol, Outline, build_outline
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.scopes import FunctionInfo, Resolver
@@ -42,12 +42,13 @@ Symbol = Union[FunctionSymbol, ClassSymbol]
 
 @dataclass(frozen=True)
 class Blocker:
-    """The first blocking finding in a function's own body."""
+    """The first blocking finding in a function's own body. ``line`` 0: not located yet (lines
+    cost a positions pass over the module: paid only for blockers a reported chain ends at)."""
 
     code: str
     what: str
     path: str
-    line: int
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,14 @@ class Edge:
 class Body:
     blocker: Blocker | None = None
     edges: list[Edge] = field(default_factory=list)
+    generator: bool = False  # calling it only makes a generator: nothing runs yet
 
     def to_json(self) -> dict[str, Any]:
         blocker = self.blocker
         return {
             "blocker": [blocker.code, blocker.what, blocker.path, blocker.line] if blocker else None,
             "edges": [[e.kind, e.target, e.name, e.receiver] for e in self.edges],
+            "generator": self.generator,
         }
 
     @classmethod
@@ -80,6 +83,7 @@ class Body:
         return cls(
             blocker=Blocker(raw[0], raw[1], raw[2], int(raw[3])) if raw else None,
             edges=[Edge(k, t, n, r) for k, t, n, r in data["edges"]],
+            generator=bool(data["generator"]),
         )
 
 
@@ -145,8 +149,14 @@ class CallGraph:
         self._consulted: dict[str, set[str]] = {}  # module being extracted -> outlines it read
         self._facts: dict[str, ModuleFacts] = {}
         self._adopted: dict[str, tuple[str, cst.Module | None]] = {}
-        self._found: dict[tuple[str, str | None], tuple[tuple[str, ...], Blocker] | None] = {}
+        self._found: dict[
+            tuple[str, str | None], tuple[tuple[str, ...], Blocker, tuple[str, str]] | None
+        ] = {}
         self._digests: dict[str, str] = {}
+        # Where each blocker of a module walked in this process is: its tree and finding nodes.
+        self._nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
+        self._lines: dict[str, Any] = {}  # module -> its positions, once computed
+        self._deps: dict[str, dict[str, str]] = {}  # module -> digests of what its walk read
         self._cache: Cache | None = None
         if project is not None and project.use_cache:
             self._cache = Cache(project.root, self.settings.fingerprint())
@@ -193,15 +203,24 @@ class CallGraph:
             facts = self._facts.get(module)
         return facts.bodies.get(local) if facts is not None and facts.bodies else None
 
-    def register(self, module: str, bodies: dict[str, Body]) -> None:
-        """What a finished walk of ``module`` found in its sync functions."""
+    def register(
+        self,
+        module: str,
+        bodies: dict[str, Body],
+        tree: cst.Module | None = None,
+        nodes: dict[str, cst.CSTNode] | None = None,
+    ) -> None:
+        """What a finished walk of ``module`` found in its sync functions (``nodes``: where
+        each function's blocker is in ``tree``)."""
         outline = self.outline(module)
         if outline is None:
             return
         facts = self._facts[module] = ModuleFacts(outline, bodies)
-        if module in self._adopted:
-            self._adopted[module] = (self._adopted[module][0], None)  # facts known: free the tree
-        else:
+        self._lines.pop(module, None)
+        self._deps.pop(module, None)
+        if tree is not None and nodes:
+            self._nodes[module] = (tree, nodes)
+        if module not in self._adopted:
             self._store(module, facts)
 
     def path_of(self, module: str) -> str:
@@ -265,16 +284,20 @@ class CallGraph:
             facts = self._facts[module] = ModuleFacts.from_json(raw["facts"])
         except (KeyError, TypeError, ValueError):
             return None
+        self._deps[module] = raw["deps"]
         return facts
 
     def _store(self, module: str, facts: ModuleFacts) -> None:
+        """Cache ``facts`` with what the walk that made them read (recorded at that walk)."""
         if self._cache is None or self.project is None:
             return
         key = self._key(module)
-        if key is not None:
+        if key is None:
+            return
+        if module not in self._deps:
             read = self.project.dependencies | self._consulted.get(module, set())
-            deps = {m: self._digest(m) for m in sorted(read) if m != module}
-            self._cache.put_json(key, {"deps": deps, "facts": facts.to_json()})
+            self._deps[module] = {m: self._digest(m) for m in sorted(read) if m != module}
+        self._cache.put_json(key, {"deps": self._deps[module], "facts": facts.to_json()})
 
     def _digest(self, module: str) -> str:
         if module not in self._digests:
@@ -394,19 +417,44 @@ class CallGraph:
         if start.key not in self._found:
             self._found[start.key] = self._search(start)
         found = self._found[start.key]
-        return Chain((start.label, *found[0]), found[1]) if found is not None else None
+        if found is None:
+            return None
+        steps, blocker, where = found
+        if blocker.line == 0:
+            blocker = self._locate(*where, blocker)
+            self._found[start.key] = (steps, blocker, where)
+        return Chain((start.label, *steps), blocker)
 
-    def _search(self, start: Callee) -> tuple[tuple[str, ...], Blocker] | None:
+    def _locate(self, module: str, local: str, blocker: Blocker) -> Blocker:
+        """``blocker`` (of ``module.local``) with its line, also recorded in the facts and cache."""
+        if local not in self._nodes.get(module, (None, {}))[1]:
+            self._facts.pop(module, None)
+            self._extract(module)  # facts from the cache keep no nodes: walk the file again
+        body = self.body(module, local)
+        located = self._nodes.get(module)
+        node = located[1].get(local) if located is not None else None
+        if body is None or body.blocker is None or located is None or node is None:
+            return blocker
+        if module not in self._lines:
+            self._lines[module] = MetadataWrapper(located[0], unsafe_skip_copy=True).resolve(PositionProvider)
+        where = self._lines[module].get(node)
+        body.blocker = replace(body.blocker, line=where.start.line if where is not None else 0)
+        facts = self._facts.get(module)
+        if facts is not None and module not in self._adopted:
+            self._store(module, facts)
+        return body.blocker
+
+    def _search(self, start: Callee) -> tuple[tuple[str, ...], Blocker, tuple[str, str]] | None:
         frontier: list[tuple[Callee, tuple[str, ...]]] = [(start, ())]
         seen = {start.key}
         for depth in range(1, self.max_depth + 1):
             deeper: list[tuple[Callee, tuple[str, ...]]] = []
             for callee, steps in frontier:
                 body = self.body(callee.module, callee.local)
-                if body is None:
+                if body is None or body.generator:
                     continue
                 if body.blocker is not None:
-                    return steps, body.blocker
+                    return steps, body.blocker, (callee.module, callee.local)
                 if depth == self.max_depth:
                     continue
                 for edge in body.edges:
@@ -429,59 +477,37 @@ def collect_bodies(
     graph: CallGraph,
     functions: list[FunctionInfo],
     reads: list[tuple[FunctionInfo, Member]],
-    module: cst.Module,
-) -> dict[str, Body]:
-    """The sync functions of a walked module: first blocking finding, calls, property reads."""
+) -> tuple[dict[str, Body], dict[str, cst.CSTNode]]:
+    """The sync functions of a walked module: first blocking finding (and its node), calls,
+    property reads."""
     prefix = f"{ctx.module}."
     bodies: dict[str, Body] = {}
-    by_function: dict[int, Body] = {}
+    by_function: dict[int, tuple[str, Body]] = {}
     for info in functions:
         if info.is_async or not info.qualname.startswith(prefix) or info.qualname.endswith("<lambda>"):
             continue
-        body = bodies.setdefault(info.qualname[len(prefix):], Body())
-        by_function[id(info)] = body
+        local = info.qualname[len(prefix):]
+        body = bodies.setdefault(local, Body())
+        body.generator = body.generator or info.is_generator
+        by_function[id(info)] = (local, body)
         for _, callee, _ in info.calls:
             _add_edge(body, graph.edge_for(callee))
     for info, member in reads:
         if id(info) in by_function:
-            _add_edge(by_function[id(info)], graph.edge_for(member, attribute=True))
-    _add_blockers(ctx, graph, by_function, module)
-    return bodies
+            _add_edge(by_function[id(info)][1], graph.edge_for(member, attribute=True))
+    nodes: dict[str, cst.CSTNode] = {}
+    path = graph.path_of(ctx.module)
+    for finding in ctx.findings:  # in walk order, which is source order
+        owner = by_function.get(id(finding.function)) if finding.function is not None else None
+        if owner is not None and owner[1].blocker is None:
+            owner[1].blocker = Blocker(finding.code, source_of(finding.node), path)
+            nodes[owner[0]] = finding.node
+    return bodies, nodes
 
 
 def _add_edge(body: Body, edge: Edge | None) -> None:
     if edge is not None and edge not in body.edges:
         body.edges.append(edge)
-
-
-def _add_blockers(
-    ctx: FileContext, graph: CallGraph, by_function: dict[int, Body], module: cst.Module
-) -> None:
-    findings = [
-        f for f in ctx.findings
-        if f.function is not None and id(f.function) in by_function
-    ]
-    if not findings:
-        return
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    path = graph.path_of(ctx.module)
-    for finding in sorted(findings, key=lambda f: _start(positions, f)):
-        assert finding.function is not None
-        body = by_function[id(finding.function)]
-        if body.blocker is None:
-            line = _start(positions, finding)[0]
-            body.blocker = Blocker(finding.code, _what(finding), path, line)
-
-
-def _start(positions: Any, finding: Finding) -> tuple[int, int]:
-    where = positions.get(finding.node)
-    return (where.start.line, where.start.column) if where is not None else (0, 0)
-
-
-def _what(finding: Finding) -> str:
-    from asyncsafe.engine.awaitables import source_of
-
-    return source_of(finding.node)
 
 
 # --- the type provider -------------------------------------------------------------------------

@@ -41,7 +41,7 @@ _KEEPS_COROUTINES = ("builtins.staticmethod", "builtins.classmethod", "functools
 @dataclass(frozen=True)
 class FunctionSymbol:
     is_async: bool
-    is_generator: bool = False
+    is_generator: bool = False  # async generators only (sync ones: ``Body.generator``, from the walk)
     decorators: tuple[str, ...] = ()
     in_class: bool = False
 
@@ -161,7 +161,7 @@ class _Scanner:
             return  # ``@name.setter``: the getter stays what reading the property runs
         self.outline.functions[local] = FunctionSymbol(
             is_async=node.asynchronous is not None,
-            is_generator=_yields(node.body),
+            is_generator=node.asynchronous is not None and _yields(node.body),
             decorators=tuple(self._name_of(d.decorator) for d in node.decorators),
             in_class=in_class,
         )

@@ -410,6 +410,11 @@ class Walker(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         self.awaited.add(id(node.expression))
 
+    def visit_Yield(self, node: cst.Yield) -> None:
+        function = self.resolver.function()
+        if function is not None:
+            function.is_generator = True
+
     def visit_Call(self, node: cst.Call) -> None:
         self.callees.add(id(node.func))
         function = self.resolver.function()

@@ -210,8 +210,8 @@ register(
 
 
 class AsgirefChecker(Checker):
-    """ASF501 and ASF503. ASF501 is also recorded in sync functions: not a finding there, but the
-    reason a sync helper fails when an async body calls it directly (ASF6xx)."""
+    """ASF501 and ASF503. ``async_to_sync(f)(...)`` is also recorded in sync functions: not a
+    finding there, but the reason a sync helper fails when an async body calls it (ASF6xx)."""
 
     codes = frozenset({"ASF501", "ASF503"})
 
@@ -224,7 +224,7 @@ class AsgirefChecker(Checker):
                 "thread; use 'await' on the coroutine function directly",
                 "await the coroutine function directly",
             )
-        elif site.function is not None and isinstance(callee, (Ref, Member)):
+        elif site.in_async and isinstance(callee, (Ref, Member)):
             symbol = graph_for(self.ctx).function_for(callee)
             if symbol is not None and symbol.runs_loop:
                 self.ctx.report(

@@ -127,7 +127,8 @@ class TransitiveChecker(Checker):
     def on_module_exit(self, module: cst.Module) -> None:
         graph = graph_for(self.ctx)
         reads = [(function, member) for function, member, _ in self.reads]
-        graph.register(self.ctx.module, collect_bodies(self.ctx, graph, self.functions, reads, module))
+        bodies, nodes = collect_bodies(self.ctx, graph, self.functions, reads)
+        graph.register(self.ctx.module, bodies, module, nodes)
         if self.ctx.module not in graph.extracting and self.codes & self.ctx.settings.enabled_codes():
             self._report(graph)
 
