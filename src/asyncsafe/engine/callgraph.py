@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from typing import Any, Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from asyncsafe.catalog import Catalog, builtin_catalog
 from asyncsafe.config import Settings
@@ -138,6 +139,52 @@ class Chain:
         return " -> ".join((*self.steps, self.blocker.what)) + f" ({where})"
 
 
+class FactsCache:
+    """Module facts in ``.asyncsafe_cache``: keyed by the file's content (and the project's list of
+    modules, which decides what a name can refer to), valid while every file the walk that made
+    them read through the project is unchanged."""
+
+    def __init__(self, project: Project, settings: Settings) -> None:
+        self.project = project
+        self.cache = Cache(project.root, settings.fingerprint())
+        names = "\0".join(sorted(project.modules)).encode()
+        self.context = f"callgraph|{hashlib.sha256(names).hexdigest()}"
+        self.deps: dict[str, dict[str, str]] = {}  # module -> digests of what its walk read
+        self._digests: dict[str, str] = {}
+
+    def load(self, module: str) -> ModuleFacts | None:
+        key = self._key(module)
+        raw = self.cache.get_json(key) if key else None
+        try:
+            if raw is None or any(self._digest(m) != d for m, d in raw["deps"].items()):
+                return None
+            facts = ModuleFacts.from_json(raw["facts"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        self.deps[module] = raw["deps"]
+        return facts
+
+    def store(self, module: str, facts: ModuleFacts, read: set[str]) -> None:
+        """``read``: what the walk that made ``facts`` read (kept for later stores of its facts)."""
+        key = self._key(module)
+        if key is None:
+            return
+        if module not in self.deps:
+            self.deps[module] = {m: self._digest(m) for m in sorted(read) if m != module}
+        self.cache.put_json(key, {"deps": self.deps[module], "facts": facts.to_json()})
+
+    def _key(self, module: str) -> str | None:
+        source = self.project.source(module, track=False)
+        return self.cache.key(source.path, source.data, self.context) if source else None
+
+    def _digest(self, module: str) -> str:
+        if module not in self._digests:
+            source = self.project.source(module, track=False)
+            data = source.data if source is not None else b"<missing>"
+            self._digests[module] = hashlib.sha256(data).hexdigest()
+        return self._digests[module]
+
+
 class CallGraph:
     """Per project and per process (``Project.facts``); without a project, per file."""
 
@@ -148,18 +195,14 @@ class CallGraph:
         self.extracting: set[str] = set()
         self._consulted: dict[str, set[str]] = {}  # module being extracted -> outlines it read
         self._facts: dict[str, ModuleFacts] = {}
-        self._adopted: dict[str, tuple[str, cst.Module | None]] = {}
+        self._adopted: dict[str, tuple[str, cst.Module]] = {}
         self._found: dict[
             tuple[str, str | None], tuple[tuple[str, ...], Blocker, tuple[str, str]] | None
         ] = {}
-        self._digests: dict[str, str] = {}
         # Where each blocker of a module walked in this process is: its tree and finding nodes.
         self._nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
-        self._lines: dict[str, Any] = {}  # module -> its positions, once computed
-        self._deps: dict[str, dict[str, str]] = {}  # module -> digests of what its walk read
-        self._cache: Cache | None = None
-        if project is not None and project.use_cache:
-            self._cache = Cache(project.root, self.settings.fingerprint())
+        self._lines: dict[str, Mapping[cst.CSTNode, CodeRange]] = {}  # module -> positions
+        self._cache = FactsCache(project, self.settings) if project and project.use_cache else None
 
     # --- modules -------------------------------------------------------------------------------
     def adopt(self, module: str, path: str, tree: cst.Module) -> None:
@@ -217,10 +260,10 @@ class CallGraph:
             return
         facts = self._facts[module] = ModuleFacts(outline, bodies)
         self._lines.pop(module, None)
-        self._deps.pop(module, None)
         if tree is not None and nodes:
             self._nodes[module] = (tree, nodes)
-        if module not in self._adopted:
+        if self._cache is not None and module not in self._adopted:
+            self._cache.deps.pop(module, None)
             self._store(module, facts)
 
     def path_of(self, module: str) -> str:
@@ -236,8 +279,7 @@ class CallGraph:
 
     def _tree(self, module: str) -> tuple[str, cst.Module] | None:
         if module in self._adopted:
-            path, tree = self._adopted[module]
-            return (path, tree) if tree is not None else None
+            return self._adopted[module]
         if self.project is None or module not in self.project.modules:
             return None
         tree = self.project.tree(module, track=False)
@@ -264,48 +306,18 @@ class CallGraph:
         if facts is not None and facts.bodies is None:
             self.register(module, {})  # no collector ran: nothing is known to block
 
-    # --- cache ---------------------------------------------------------------------------------
-    def _key(self, module: str) -> str | None:
-        assert self._cache is not None and self.project is not None
-        source = self.project.source(module, track=False)
-        if source is None:
-            return None
-        names = "\0".join(sorted(self.project.modules)).encode()
-        return self._cache.key(source.path, source.data, f"callgraph|{hashlib.sha256(names).hexdigest()}")
-
     def _load(self, module: str) -> ModuleFacts | None:
         if self._cache is None or module in self._adopted:
             return None
-        key = self._key(module)
-        raw = self._cache.get_json(key) if key else None
-        try:
-            if raw is None or any(self._digest(m) != d for m, d in raw["deps"].items()):
-                return None
-            facts = self._facts[module] = ModuleFacts.from_json(raw["facts"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        self._deps[module] = raw["deps"]
+        facts = self._cache.load(module)
+        if facts is not None:
+            self._facts[module] = facts
         return facts
 
     def _store(self, module: str, facts: ModuleFacts) -> None:
-        """Cache ``facts`` with what the walk that made them read (recorded at that walk)."""
-        if self._cache is None or self.project is None:
-            return
-        key = self._key(module)
-        if key is None:
-            return
-        if module not in self._deps:
+        if self._cache is not None and self.project is not None:
             read = self.project.dependencies | self._consulted.get(module, set())
-            self._deps[module] = {m: self._digest(m) for m in sorted(read) if m != module}
-        self._cache.put_json(key, {"deps": self._deps[module], "facts": facts.to_json()})
-
-    def _digest(self, module: str) -> str:
-        if module not in self._digests:
-            assert self.project is not None
-            source = self.project.source(module, track=False)
-            data = source.data if source is not None else b"<missing>"
-            self._digests[module] = hashlib.sha256(data).hexdigest()
-        return self._digests[module]
+            self._cache.store(module, facts, read)
 
     # --- names ---------------------------------------------------------------------------------
     def lookup(self, qualname: str, hops: int = 0) -> tuple[str, str, Symbol] | None:
@@ -436,7 +448,8 @@ class CallGraph:
         if body is None or body.blocker is None or located is None or node is None:
             return blocker
         if module not in self._lines:
-            self._lines[module] = MetadataWrapper(located[0], unsafe_skip_copy=True).resolve(PositionProvider)
+            wrapper = MetadataWrapper(located[0], unsafe_skip_copy=True)
+            self._lines[module] = wrapper.resolve(PositionProvider)
         where = self._lines[module].get(node)
         body.blocker = replace(body.blocker, line=where.start.line if where is not None else 0)
         facts = self._facts.get(module)
