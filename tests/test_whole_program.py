@@ -222,7 +222,7 @@ def test_missing_await_fix() -> None:
 
 def test_missing_await_fix_keeps_parentheses_and_comments() -> None:
     code = "import asyncio\n\n\nasync def pause():\n    (asyncio.sleep(1))  # wait a bit\n"
-    assert fixed(code, "ASF504").endswith("    await (asyncio.sleep(1))  # wait a bit\n")
+    assert fixed(code, "ASF504").endswith("    (await asyncio.sleep(1))  # wait a bit\n")
 
 
 def test_precedence_fix_awaits_before_the_attribute_read() -> None:

@@ -23,6 +23,7 @@ from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, 
 from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Instance, Member, Ref
 from asyncsafe.rules.registry import RuleSpec, register
+from asyncsafe.rules.rewrites import awaited
 
 ASYNC_TO_SYNC = "asgiref.sync.AsyncToSync"
 SYNC_TO_ASYNC_FACTORIES = frozenset({
@@ -322,8 +323,7 @@ class CoroutineChecker(Checker):
     def _dropped_statement(self, statement: cst.Expr, function: FunctionInfo) -> None:
         call = statement.value
         if isinstance(call, cst.Call) and self.created.get(id(call)) is function:
-            fix = Fix(target=call, replacement=cst.Await(expression=call))
-            self._dropped(call, "is never awaited", fix)
+            self._dropped(call, "is never awaited", awaited(call, statement))
 
     def _dropped(self, call: cst.Call, how: str, fix: Fix | None) -> None:
         text = written(call)
