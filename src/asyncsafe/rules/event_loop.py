@@ -41,6 +41,11 @@ PROTOCOL_USES = {
     "format": "formatted", "compare": "compared", "contains": "searched with 'in'",
     "index": "indexed",
 }
+# What a coroutine object itself has: reading these is deliberate (coro.close(), coro.send(None)).
+COROUTINE_ATTRIBUTES = frozenset({
+    "send", "throw", "close", "cr_await", "cr_code", "cr_frame", "cr_running", "cr_origin",
+    "cr_suspended", "__await__", "__name__", "__qualname__", "__class__",
+})
 AWAIT_NOTE = " ('await' does not help: the call runs, and blocks, before anything is awaited)"
 
 NEVER_RUNS = (
@@ -298,7 +303,8 @@ class CoroutineChecker(Checker):
 
     def on_attribute(self, site: AttributeSite) -> None:
         if site.in_async and site.function is not None and is_coroutine(site.receiver):
-            self.attributes.append((site.node, site.function))
+            if site.node.attr.value not in COROUTINE_ATTRIBUTES:
+                self.attributes.append((site.node, site.function))
 
     def on_function_exit(self, function: FunctionInfo) -> None:
         if not function.is_async or not isinstance(function.node, cst.FunctionDef):
@@ -413,6 +419,12 @@ class _BodyScan(cst.CSTVisitor):
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.keyword is not None:
             self._not_loads.add(id(node.keyword))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.loads.update(item.name.value for item in node.names)  # bound for use elsewhere
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.loads.update(item.name.value for item in node.names)
 
     def visit_Name(self, node: cst.Name) -> None:
         if id(node) not in self._not_loads:
