@@ -13,6 +13,7 @@ A file holds three kinds of tables:
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -55,14 +56,28 @@ class Blocking:
     only_when_given: tuple[str, ...] = ()
     since: tuple[int, int] | None = None  # Django version where ``fix`` first exists
     fix_before: str | None = None  # the advice for older Django versions
+    fixable: bool = False  # the twin is "a" + name with the same signature: a certain rewrite
 
-    def suggestion(self, django: tuple[int, int]) -> str:
+    def has_twin(self, django: tuple[int, int]) -> bool:
+        return self.fixable and (self.since is None or django >= self.since)
+
+    def suggestion(self, django: tuple[int, int], texts: Mapping[str, str] | None = None) -> str:
         if self.since is not None and django < self.since and self.fix_before:
-            return self.fix_before
-        return self.fix
+            return _fill(self.fix_before, texts)
+        return _fill(self.fix, texts)
 
-    def message(self, django: tuple[int, int] = (99, 0)) -> str:
-        return f"{self.what} {WHY_PHRASES.get(self.why, self.why)}; use {self.suggestion(django)}"
+    def message(
+        self, django: tuple[int, int] = (99, 0), texts: Mapping[str, str] | None = None
+    ) -> str:
+        why = WHY_PHRASES.get(self.why, self.why)
+        return f"{_fill(self.what, texts)} {why}; use {self.suggestion(django, texts)}"
+
+
+def _fill(text: str, texts: Mapping[str, str] | None) -> str:
+    """Put the finding's own source text into ``{callee}``, ``{twin}``, ``{subject}``."""
+    for key, value in (texts or {}).items():
+        text = text.replace(f"{{{key}}}", value)
+    return text
 
 
 @dataclass
@@ -156,6 +171,7 @@ def _blocking(entry: dict[str, Any], what: str) -> Blocking:
         only_when_given=tuple(entry.get("only_when_given", [])),
         since=_version(entry["since"]) if "since" in entry else None,
         fix_before=entry.get("fix_before"),
+        fixable=bool(entry.get("fixable", False)),
     )
 
 

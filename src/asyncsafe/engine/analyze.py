@@ -70,13 +70,18 @@ def build_context(
     from asyncsafe.rules import load_providers
 
     providers = [CatalogTypes(catalog), *(make(catalog) for make in load_providers())]
+    resolver = Resolver(providers, project)
+    for provider in providers:  # providers that need the file's classes or project opt in
+        attach = getattr(provider, "attach", None)
+        if attach is not None:
+            attach(resolver)
     return FileContext(
         path=path,
         module=module_name_for(path),
         is_package=is_package_init(path),
         settings=settings,
         catalog=catalog,
-        resolver=Resolver(providers),
+        resolver=resolver,
         project=project,
     )
 
@@ -91,6 +96,7 @@ def analyze_module(
     from asyncsafe.rules import load_rules
 
     ctx = build_context(path, settings, catalog, project)
+    ctx.tree = module
     walker = Walker(ctx, [checker(ctx) for checker in load_rules()])
     walker.run(module)
     in_async: list[Finding] = []

@@ -27,6 +27,8 @@ class Project:
     extra_files: tuple[str, ...] = ()
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
+    memo: dict[str, dict[str, object]] = field(default_factory=dict, repr=False)
+    """Per-run caches of project-wide facts, one table per kind (``memo["classes"]``)."""
 
     @cached_property
     def modules(self) -> dict[str, str]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
 from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+
+if TYPE_CHECKING:
+    from asyncsafe.engine.project import Project
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -45,6 +48,18 @@ class Scope:
     bindings: dict[str, Value] = field(default_factory=dict)
     function: FunctionInfo | None = None
     qualname: str = ""
+    paths: dict[str, Value] = field(default_factory=dict)  # `request.user = ...` in this scope
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    """A class statement: its bases as resolved where it stands, and the module scope its body
+    sees (to resolve names in it later). A class outside the project has a name only."""
+
+    qualname: str
+    node: cst.ClassDef | None = None
+    bases: tuple[Value, ...] = ()
+    module_scope: Scope | None = None
 
 
 class TypeProvider(Protocol):
@@ -67,10 +82,22 @@ class TypeProvider(Protocol):
     def subscript(self, value: Value, node: cst.Subscript) -> Value | None: ...
 
 
+def dotted(node: cst.BaseExpression | None) -> str | None:
+    """``a.b.c`` for a chain of names, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
 class Resolver:
-    def __init__(self, providers: list[TypeProvider]) -> None:
+    def __init__(self, providers: list[TypeProvider], project: Project | None = None) -> None:
         self.providers = providers
         self.scopes: list[Scope] = []
+        self.classes: dict[str, ClassInfo] = {}  # the classes of this module, by qualname
+        self.project = project
 
     # --- scopes --------------------------------------------------------------------------------
     @property
@@ -86,7 +113,20 @@ class Resolver:
         return None
 
     def bind(self, name: str, value: Value) -> None:
+        """Bind a name; the attribute paths recorded under it no longer hold."""
+        self._forget_paths_under(name)
         self.current.bindings[name] = value
+
+    def bind_path(self, path: str, value: Value) -> None:
+        """``request.user = await request.auser()``: what ``request.user`` holds from here on."""
+        self._forget_paths_under(path)
+        self.current.paths[path] = value
+
+    def _forget_paths_under(self, prefix: str) -> None:
+        paths = self.current.paths
+        if paths:
+            for stale in [path for path in paths if path.startswith(f"{prefix}.")]:
+                del paths[stale]
 
     def unbind(self, name: str) -> None:
         self.current.bindings.pop(name, None)
@@ -107,6 +147,9 @@ class Resolver:
         if isinstance(node, cst.Name):
             return self.lookup(node.value)
         if isinstance(node, cst.Attribute):
+            assigned = self._assigned_path(node)
+            if assigned is not None:
+                return assigned
             return self.member(self.resolve(node.value), node.attr.value)
         if isinstance(node, cst.Call):
             return self.call_result(self.resolve(node.func), node)
@@ -120,6 +163,30 @@ class Resolver:
                 return self.call_result(self.member(left, "__truediv__"), None)
         if isinstance(node, cst.NamedExpr):
             return self.resolve(node.value)
+        return UNKNOWN
+
+    def _assigned_path(self, node: cst.Attribute) -> Value | None:
+        """What ``a.b.c = value`` stored earlier in the enclosing function scopes, if anything."""
+        path = dotted(node)
+        if path is None:
+            return None
+        for scope in reversed(self.scopes):
+            if scope.kind is ScopeKind.MODULE:
+                return None
+            if path in scope.paths:
+                return scope.paths[path]
+            if path.split(".")[0] in scope.bindings:
+                return None  # the base name is local here: an outer path is not the same object
+        return None
+
+    def parameter(self, function: FunctionInfo, name: str, position: int) -> Value:
+        """What an unannotated parameter holds, judged by providers that know conventions
+        (the first parameter of a view is the request). ``position`` skips ``self``/``cls``."""
+        for provider in self.providers:
+            hook = getattr(provider, "parameter", None)
+            found = hook(function, name, position, self) if hook is not None else None
+            if found is not None:
+                return found  # type: ignore[no-any-return]
         return UNKNOWN
 
     def member(self, base: Value, attr: str) -> Value:

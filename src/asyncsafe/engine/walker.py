@@ -8,7 +8,8 @@ import libcst as cst
 
 from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext
 from asyncsafe.engine.modules import resolve_relative
-from asyncsafe.engine.scopes import FunctionInfo, Scope, ScopeKind
+from asyncsafe.engine.scopes import ClassInfo, FunctionInfo, Scope, ScopeKind
+from asyncsafe.engine.scopes import dotted as dotted  # re-exported: rules import it from here
 from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value
 
 # Builtins that run a protocol on their first argument when called.
@@ -28,15 +29,6 @@ PROTOCOL_BUILTINS: dict[str, str] = {
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
-def dotted(node: cst.BaseExpression | None) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
-
-
 class Walker(cst.CSTVisitor):
     def __init__(self, ctx: FileContext, checkers: Sequence[Checker]) -> None:
         super().__init__()
@@ -51,9 +43,14 @@ class Walker(cst.CSTVisitor):
 
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:
+        self.declare(module)
+        module.visit(self)
+
+    def declare(self, module: cst.Module) -> Scope:
+        """Module-level bindings and classes only (what other modules need to know of this one)."""
         self.resolver.scopes = [Scope(ScopeKind.MODULE, qualname=self.ctx.module)]
         self._prescan(module.body)
-        module.visit(self)
+        return self.resolver.scopes[0]
 
     def _prescan(self, body: Sequence[cst.CSTNode]) -> None:
         """Module-level bindings, final values first: function bodies run after import."""
@@ -63,6 +60,8 @@ class Walker(cst.CSTVisitor):
                     self._bind_statement(small)
             elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 self.resolver.bind(statement.name.value, Ref(self._qualname(statement.name.value)))
+                if isinstance(statement, cst.ClassDef):
+                    self._record_class(statement)
             elif isinstance(statement, cst.BaseSmallStatement):
                 self._bind_statement(statement)
             elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
@@ -97,6 +96,10 @@ class Walker(cst.CSTVisitor):
     def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
         if isinstance(target, cst.Name):
             self.resolver.bind(target.value, value)
+        elif isinstance(target, cst.Attribute) and not self._in_module:
+            path = dotted(target)
+            if path is not None:  # `request.user = await request.auser()` replaces what it held
+                self.resolver.bind_path(path, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind_target(element.value, UNKNOWN)
@@ -153,6 +156,11 @@ class Walker(cst.CSTVisitor):
         self.resolver.scopes.pop()
         return False
 
+    def _record_class(self, node: cst.ClassDef) -> None:
+        qualname = self._qualname(node.name.value)
+        bases = tuple(self.resolver.resolve(arg.value) for arg in node.bases if arg.keyword is None)
+        self.resolver.classes[qualname] = ClassInfo(qualname, node, bases, self.resolver.scopes[0])
+
     def _enclosing_class(self) -> str | None:
         current = self.resolver.current
         return current.qualname if current.kind is ScopeKind.CLASS else None
@@ -164,15 +172,20 @@ class Walker(cst.CSTVisitor):
 
     def _bind_parameters(self, params: cst.Parameters, info: FunctionInfo) -> None:
         positional = [*params.posonly_params, *params.params]
+        has_self = bool(positional) and info.class_qualname is not None and not _is_static(info)
+        places = {id(param): place for place, param in enumerate(positional)}
         for index, param in enumerate(_all_params(params)):
             value = self.resolver.annotation(
                 param.annotation.annotation if param.annotation else None
             )
             is_first = index == 0 and positional and param is positional[0]
-            if is_first and info.class_qualname and not _is_static(info):
-                value = Instance(info.class_qualname, "self")
+            if is_first and has_self:
+                value = Instance(info.class_qualname or "", "self")
                 if _is_classmethod(info):
-                    value = Ref(info.class_qualname)
+                    value = Ref(info.class_qualname or "")
+            elif value is UNKNOWN and id(param) in places:
+                position = places[id(param)] - (1 if has_self else 0)
+                value = self.resolver.parameter(info, param.name.value, position)
             self.resolver.bind(param.name.value, value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
@@ -184,6 +197,8 @@ class Walker(cst.CSTVisitor):
         qualname = self._qualname(name)
         if not self._in_module:
             self.resolver.bind(name, Ref(qualname))
+        if qualname not in self.resolver.classes:
+            self._record_class(node)
         self.resolver.scopes.append(Scope(ScopeKind.CLASS, qualname=qualname))
         node.body.visit(self)
         self.resolver.scopes.pop()

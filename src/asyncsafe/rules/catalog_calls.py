@@ -5,26 +5,49 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
-from asyncsafe.engine.events import CallSite, Checker, EvalSite
+from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fix
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.engine.walker import dotted
+from asyncsafe.rules.twins import AwaitRewriter, callee_texts, source_text, twin_of
 
 
 class CatalogChecker(Checker):
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.rewriter = AwaitRewriter(ctx.tree)
+
     def on_call(self, site: CallSite) -> None:
         blocking = self.lookup_call(site.callee)
-        if blocking is not None and self._applies(blocking, site.node):
-            self.report(site.node, blocking)
+        if blocking is None or not self._applies(blocking, site.node):
+            return
+        django = self.ctx.settings.django
+        twin = twin_of(site.node, site.callee, self.ctx.resolver) if blocking.fixable else None
+        fix = None
+        if twin is not None and blocking.has_twin(django) and not site.awaited:
+            fix = self.rewriter.fix(site.node, twin, site.function)
+        self.report(site.node, blocking, callee_texts(site.node, twin), fix)
 
     def on_evaluate(self, site: EvalSite) -> None:
         if isinstance(site.value, Instance):
             blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
             if blocking is not None:
-                self.report(site.node, blocking)
+                self.report(site.node, blocking, {"subject": source_text(site.node)})
 
-    def report(self, node: cst.CSTNode, blocking: Blocking) -> None:
+    def report(
+        self,
+        node: cst.CSTNode,
+        blocking: Blocking,
+        texts: dict[str, str] | None = None,
+        fix: Fix | None = None,
+    ) -> None:
         django = self.ctx.settings.django
-        self.ctx.report(node, blocking.code, blocking.message(django), blocking.suggestion(django))
+        self.ctx.report(
+            node,
+            blocking.code,
+            blocking.message(django, texts),
+            blocking.suggestion(django, texts),
+            fix=fix,
+        )
 
     def lookup_call(self, callee: Value) -> Blocking | None:
         if isinstance(callee, Ref):

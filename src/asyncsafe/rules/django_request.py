@@ -1,0 +1,217 @@
+"""ASF201-ASF210: requests, the lazy request.user, auth and sessions.
+
+Most of the family is data (catalog/django_web.toml). This module adds what a table cannot:
+which names hold a request (annotations are data; the conventions below are code), what
+awaiting ``request.auser()`` yields, Channels' scope, ``caches[alias]``, and attribute reads
+of the lazy ``request.user``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import libcst as cst
+
+from asyncsafe.catalog import Catalog
+from asyncsafe.engine.classes import Ancestry, ancestry
+from asyncsafe.engine.events import AttributeSite, Checker, FileContext, Fix
+from asyncsafe.engine.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.rules.twins import AwaitRewriter, source_text
+
+HTTP_REQUEST = Instance("django.http.HttpRequest")
+DRF_REQUEST = Instance("rest_framework.request.Request")
+SOME_REQUEST = Instance("asyncsafe.request")  # Django's or DRF's: its user may or may not be lazy
+LAZY_USER = "django.http.HttpRequest.user"
+USER = Instance("django.contrib.auth.models.AbstractUser")
+SESSION = Instance("django.contrib.sessions.backends.base.SessionBase")
+CHANNELS_SCOPE = Instance("channels.scope")
+CHANNELS_SESSION = Instance("channels.session")
+CACHE = Instance("django.core.cache.backends.base.BaseCache")
+AWAITABLE = "asyncsafe.awaitable"  # Instance(AWAITABLE, info=<what awaiting it yields>)
+
+REQUEST_TYPES = ("django.http.HttpRequest", "asyncsafe.request")
+DJANGO_FAMILY = ("django.", "rest_framework.", "adrf.", "ninja.", "channels.")
+DRF_FAMILY = ("rest_framework.", "adrf.")
+OTHER_WEB_FRAMEWORKS = (
+    "starlette.", "fastapi.", "litestar.", "sanic.", "quart.", "aiohttp.", "falcon.", "tornado.",
+    "flask.", "werkzeug.", "pyramid.", "bottle.", "blacksheep.", "robyn.",
+)
+HARMLESS_BASES = ("builtins.object", "abc.ABC", "typing.", "collections.abc.")
+MIDDLEWARE_HOOKS = frozenset({
+    "__call__", "__acall__", "process_request", "process_view", "process_response",
+    "process_exception", "process_template_response",
+})
+USER_AWAITABLES = frozenset({"django.contrib.auth.aauthenticate", "django.contrib.auth.aget_user"})
+
+
+class DjangoRequestTypes:
+    """Type knowledge for requests, users, sessions, Channels scopes and caches."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.resolver: Resolver | None = None
+
+    def attach(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+
+    # --- which names hold a request ----------------------------------------------------------
+    def parameter(
+        self, function: FunctionInfo, name: str, position: int, resolver: Resolver
+    ) -> Value | None:
+        """The first parameter (after ``self``) named ``request``, in a module that uses Django
+        and no other web framework: a view, a middleware, an admin or a view helper."""
+        if name != "request" or position != 0:
+            return None
+        imported = _module_imports(resolver)
+        if not _uses(imported, DJANGO_FAMILY) or _uses(imported, OTHER_WEB_FRAMEWORKS):
+            return None
+        uses_drf = _uses(imported, DRF_FAMILY)
+        if function.class_qualname is not None:
+            if function.qualname.rpartition(".")[2] in MIDDLEWARE_HOOKS:
+                return HTTP_REQUEST  # only Django's handler calls these
+            return _method_request(ancestry(resolver, function.class_qualname), uses_drf)
+        if _decorated_from(function, resolver, DRF_FAMILY):
+            return DRF_REQUEST  # @api_view: DRF authenticates before the body runs
+        nested = "<locals>" in function.qualname
+        return SOME_REQUEST if nested and uses_drf else HTTP_REQUEST
+
+    def member(self, receiver: Value, name: str) -> Value | None:
+        if not isinstance(receiver, Instance) or receiver.info != "self" or self.resolver is None:
+            return None
+        if name not in ("request", "scope"):
+            return None
+        found = ancestry(self.resolver, receiver.type_name)
+        if name == "request" and found.any_startswith("django.views.", *DRF_FAMILY):
+            return DRF_REQUEST if found.any_startswith(*DRF_FAMILY) else HTTP_REQUEST
+        if name == "scope" and found.any_startswith("channels.consumer.", "channels.generic."):
+            return CHANNELS_SCOPE
+        return None
+
+    # --- what calls, awaits and subscripts yield ---------------------------------------------
+    def call_result(
+        self, callee: Value, call: cst.Call | None, resolver: Resolver
+    ) -> Value | None:
+        if isinstance(callee, Member) and callee.name == "auser" and self._is_request(callee.receiver):
+            return Instance(AWAITABLE, USER)
+        if isinstance(callee, Ref) and callee.qualname in USER_AWAITABLES:
+            return Instance(AWAITABLE, USER)
+        return None
+
+    def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None:
+        if isinstance(awaitable, Instance) and awaitable.type_name == AWAITABLE:
+            if isinstance(awaitable.info, Instance):
+                return awaitable.info
+        return None
+
+    def subscript(self, value: Value, node: cst.Subscript) -> Value | None:
+        if value == Ref("django.core.cache.caches"):
+            return CACHE
+        if value == CHANNELS_SCOPE:
+            key = _string_key(node)
+            if key == "user":
+                return USER  # resolved by Channels' AuthMiddleware before the consumer runs
+            if key == "session":
+                return CHANNELS_SESSION
+        return None
+
+    def annotation(self, qualname: str) -> Value | None:
+        return None
+
+    def element(self, iterable: Value) -> Value | None:
+        return None
+
+    def entered(self, manager: Value) -> Value | None:
+        return None
+
+    def _is_request(self, value: Instance) -> bool:
+        return any(spec.name in REQUEST_TYPES for spec in self.catalog.type_chain(value.type_name))
+
+
+def _module_imports(resolver: Resolver) -> list[str]:
+    module = resolver.scopes[0] if resolver.scopes else None
+    if module is None:
+        return []
+    return [value.qualname for value in module.bindings.values() if isinstance(value, Ref)]
+
+
+def _uses(imported: list[str], prefixes: tuple[str, ...]) -> bool:
+    return any(name.startswith(prefixes) for name in imported)
+
+
+def _decorated_from(function: FunctionInfo, resolver: Resolver, prefixes: tuple[str, ...]) -> bool:
+    node = function.node
+    if not isinstance(node, cst.FunctionDef):
+        return False
+    for decorator in node.decorators:
+        expression = decorator.decorator
+        if isinstance(expression, cst.Call):
+            expression = expression.func
+        found = resolver.resolve(expression)
+        if isinstance(found, Ref) and found.qualname.startswith(prefixes):
+            return True
+    return False
+
+
+def _method_request(found: Ancestry, module_uses_drf: bool) -> Instance:
+    """A method's request: DRF's when the class is a DRF view (its user is already resolved),
+    Django's when every ancestor is Django's or the project's, unknown otherwise."""
+    if found.any_startswith(*DRF_FAMILY):
+        return DRF_REQUEST
+    foreign = [
+        name for name in found.external
+        if not name.startswith(("django.", *HARMLESS_BASES))
+    ]
+    if not found.complete or foreign:
+        return SOME_REQUEST
+    if module_uses_drf and not found.any_startswith("django."):
+        return SOME_REQUEST  # a plain helper class next to DRF views may be handed DRF's request
+    return HTTP_REQUEST
+
+
+def _string_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) != 1:
+        return None
+    index = node.slice[0].slice
+    if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+        value = index.value.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class LazyUserChecker(Checker):
+    """ASF201 for attribute reads of the lazy user (``request.user.username``); its protocols
+    (truth, str, comparison) are catalog data."""
+
+    codes = frozenset({"ASF201"})
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.rewriter = AwaitRewriter(ctx.tree)
+
+    def on_attribute(self, site: AttributeSite) -> None:
+        receiver = site.receiver
+        if not (isinstance(receiver, Instance) and receiver.type_name == LAZY_USER):
+            return
+        blocking = self.ctx.catalog.protocol(LAZY_USER, "truth")
+        if blocking is None:
+            return
+        lazy = site.node.value
+        texts = {"subject": source_text(lazy)}
+        reading = replace(blocking, what=f"'{source_text(site.node)}' reads the lazy {{subject}}, which")
+        django = self.ctx.settings.django
+        self.ctx.report(
+            lazy,
+            "ASF201",
+            reading.message(django, texts),
+            reading.suggestion(django, texts),
+            fix=self._fix(lazy, site.function),
+        )
+
+    def _fix(self, lazy: cst.BaseExpression, function: FunctionInfo | None) -> Fix | None:
+        """``request.user.x`` -> ``(await request.auser()).x``: unsafe, because code that
+        assigned ``request.user`` earlier (a custom middleware) is not seen by ``auser()``."""
+        if not isinstance(lazy, cst.Attribute) or self.ctx.settings.django < (5, 0):
+            return None
+        call = cst.Call(func=lazy.with_changes(attr=cst.Name("auser")))
+        return self.rewriter.await_fix(lazy, call, function, safe=False)
