@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -37,15 +38,26 @@ def parse(source: Source) -> cst.Module | FileError:
     try:
         return cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
-        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        return FileError(
-            source.path,
-            f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}",
-        )
+        return _syntax_error(source, exc)
     except (RecursionError, MemoryError):
         return FileError(source.path, "could not parse: nesting too deep")
     except Exception as exc:  # libcst's native parser can raise other errors on odd input
         return FileError(source.path, f"could not parse: {type(exc).__name__}: {exc}")
+
+
+def _syntax_error(source: Source, exc: cst.ParserSyntaxError) -> FileError:
+    """Locate the error with CPython's parser: libcst's native parser points past it."""
+    try:
+        compile(source.text, source.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_exc:
+        column = f", column {py_exc.offset}" if py_exc.offset else ""
+        return FileError(source.path, f"syntax error at line {py_exc.lineno}{column}: {py_exc.msg}")
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+    return FileError(
+        source.path, f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}"
+    )
 
 
 def analyze_source(

@@ -30,15 +30,21 @@ def statistics(result: RunResult) -> str:
     )
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def summary(result: RunResult) -> str:
-    files = len({d.path for d in result.diagnostics})
-    checked = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''} checked"
+    checked = f"{_plural(result.files_checked, 'file')} checked"
+    if result.errors:
+        checked += f", {_plural(len(result.errors), 'path')} could not be checked"
     if not result.diagnostics:
-        return f"All checks passed ({checked}).\n"
-    count = len(result.diagnostics)
+        verdict = "No findings" if result.errors else "All checks passed"
+        return f"{verdict} ({checked}).\n"
+    files = len({d.path for d in result.diagnostics})
     return (
-        f"Found {count} finding{'s' if count != 1 else ''} in {files} "
-        f"file{'s' if files != 1 else ''} ({checked}).\n"
+        f"Found {_plural(len(result.diagnostics), 'finding')} in {_plural(files, 'file')} "
+        f"({checked}).\n"
     )
 
 
