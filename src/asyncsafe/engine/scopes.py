@@ -8,6 +8,7 @@ updated in program order, so a reassignment clears or replaces what a name held.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
@@ -80,6 +81,19 @@ class TypeProvider(Protocol):
     def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None: ...
 
     def subscript(self, value: Value, node: cst.Subscript) -> Value | None: ...
+
+
+def dict_instance(items: Iterable[tuple[str | None, Value]]) -> Instance:
+    """A dict whose values are known: ``Instance("builtins.dict", ((key, value), ...))``.
+    Keys are string-literal keys (None for others and for ``**spread`` entries)."""
+    return Instance("builtins.dict", tuple(items))
+
+
+def _key_text(key: cst.BaseExpression) -> str | None:
+    if isinstance(key, cst.SimpleString):
+        value = key.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
 
 
 def dotted(node: cst.BaseExpression | None) -> str | None:
@@ -163,6 +177,12 @@ class Resolver:
                 return self.call_result(self.member(left, "__truediv__"), None)
         if isinstance(node, cst.NamedExpr):
             return self.resolve(node.value)
+        if isinstance(node, cst.Dict):
+            return dict_instance(
+                (_key_text(e.key), self.resolve(e.value)) if isinstance(e, cst.DictElement)
+                else (None, self.resolve(e.value))
+                for e in node.elements
+            )
         return UNKNOWN
 
     def _assigned_path(self, node: cst.Attribute) -> Value | None:

@@ -15,6 +15,7 @@ import libcst as cst
 from asyncsafe.catalog import Catalog
 from asyncsafe.engine.classes import Ancestry, ancestry
 from asyncsafe.engine.events import AttributeSite, Checker, FileContext, Fix
+from asyncsafe.engine.providers import BaseTypes
 from asyncsafe.engine.scopes import FunctionInfo, Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.rules.twins import AwaitRewriter, source_text
@@ -45,7 +46,7 @@ MIDDLEWARE_HOOKS = frozenset({
 USER_AWAITABLES = frozenset({"django.contrib.auth.aauthenticate", "django.contrib.auth.aget_user"})
 
 
-class DjangoRequestTypes:
+class DjangoRequestTypes(BaseTypes):
     """Type knowledge for requests, users, sessions, Channels scopes and caches."""
 
     def __init__(self, catalog: Catalog) -> None:
@@ -113,15 +114,6 @@ class DjangoRequestTypes:
                 return USER  # resolved by Channels' AuthMiddleware before the consumer runs
             if key == "session":
                 return CHANNELS_SESSION
-        return None
-
-    def annotation(self, qualname: str) -> Value | None:
-        return None
-
-    def element(self, iterable: Value) -> Value | None:
-        return None
-
-    def entered(self, manager: Value) -> Value | None:
         return None
 
     def _is_request(self, value: Instance) -> bool:

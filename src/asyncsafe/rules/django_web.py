@@ -11,6 +11,7 @@ from asyncsafe.catalog import Catalog
 from asyncsafe.engine.events import Checker
 from asyncsafe.engine.scopes import TypeProvider
 from asyncsafe.rules.django_request import DjangoRequestTypes, LazyUserChecker
+from asyncsafe.rules.django_templates import TemplateContextTypes, TemplateRenderChecker
 from asyncsafe.rules.registry import RuleSpec, register
 
 LOOP = (
@@ -190,7 +191,28 @@ register(
         default_enabled=False,
         since="4.0",
     ),
+    RuleSpec(
+        code="ASF240",
+        name="lazy-template-context",
+        summary="render()/render_to_string()/Template.render() of a context holding lazy data",
+        why=(
+            "Templates are sync. Rendering a context that holds a QuerySet, a related manager "
+            "or the lazy request.user runs their queries while the template is rendered: on the "
+            f"event loop when render() is called in async code. {GUARDED} TemplateResponse "
+            "is not reported: Django's async handler renders it in a thread."
+        ),
+        example="""
+            async def books(request):
+                return render(request, "books.html", {"books": Book.objects.all(), "me": request.user})
+        """,
+        fix="""
+            async def books(request):
+                books = [b async for b in Book.objects.all()]
+                return render(request, "books.html", {"books": books, "me": await request.auser()})
+                # or: return TemplateResponse(request, "books.html", {...})  (rendered in a thread)
+        """,
+    ),
 )
 
-CHECKERS: tuple[type[Checker], ...] = (LazyUserChecker,)
-PROVIDERS: tuple[Callable[[Catalog], TypeProvider], ...] = (DjangoRequestTypes,)
+CHECKERS: tuple[type[Checker], ...] = (LazyUserChecker, TemplateRenderChecker)
+PROVIDERS: tuple[Callable[[Catalog], TypeProvider], ...] = (DjangoRequestTypes, TemplateContextTypes)
