@@ -25,7 +25,6 @@ def findings(text: str, version: str = "6.1", **options: object) -> list[Finding
     module = cst.parse_module(textwrap.dedent(text))
     settings = Settings(select=("ALL",), django_version=version, **options)  # type: ignore[arg-type]
     ctx = build_context("views.py", settings, builtin_catalog())
-    ctx.tree = module
     Walker(ctx, [checker(ctx) for checker in load_rules()]).run(module)
     return [f for f in ctx.findings if f.function is not None and f.function.is_async]
 

@@ -15,7 +15,7 @@ from asyncsafe.engine.events import FileContext, Finding
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
 from asyncsafe.engine.source import Source
 from asyncsafe.engine.walker import Walker
 
@@ -82,20 +82,19 @@ def build_context(
     from asyncsafe.rules import load_providers
 
     providers = [CatalogTypes(catalog), *(make(catalog) for make in load_providers())]
-    resolver = Resolver(providers, project)
-    for provider in providers:  # providers that need the file's classes or project opt in
-        attach = getattr(provider, "attach", None)
-        if attach is not None:
-            attach(resolver)
-    return FileContext(
+    ctx = FileContext(
         path=path,
         module=module_name_for(path),
         is_package=is_package_init(path),
         settings=settings,
         catalog=catalog,
-        resolver=resolver,
+        resolver=Resolver(providers),
         project=project,
     )
+    for provider in providers:
+        if isinstance(provider, FileAware):
+            provider.start_file(ctx)
+    return ctx
 
 
 def analyze_module(
@@ -108,7 +107,6 @@ def analyze_module(
     from asyncsafe.rules import load_rules
 
     ctx = build_context(path, settings, catalog, project)
-    ctx.tree = module
     walker = Walker(ctx, [checker(ctx) for checker in load_rules()])
     walker.run(module)
     in_async: list[Finding] = []

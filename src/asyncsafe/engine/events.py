@@ -95,7 +95,6 @@ class FileContext:
     resolver: Resolver
     project: Project | None = None
     findings: list[Finding] = field(default_factory=list)
-    tree: cst.Module | None = None  # the module being walked (for rules that build fixes)
 
     def report(
         self,

@@ -11,14 +11,14 @@ import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import libcst as cst
 
 from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
 
 if TYPE_CHECKING:
-    from asyncsafe.engine.project import Project
+    from asyncsafe.engine.events import FileContext
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -50,17 +50,6 @@ class Scope:
     function: FunctionInfo | None = None
     qualname: str = ""
     paths: dict[str, Value] = field(default_factory=dict)  # `request.user = ...` in this scope
-
-
-@dataclass(eq=False)
-class ClassInfo:
-    """A class statement: its bases as resolved where it stands, and the module scope its body
-    sees (to resolve names in it later). A class outside the project has a name only."""
-
-    qualname: str
-    node: cst.ClassDef | None = None
-    bases: tuple[Value, ...] = ()
-    module_scope: Scope | None = None
 
 
 class TypeProvider(Protocol):
@@ -106,12 +95,18 @@ def dotted(node: cst.BaseExpression | None) -> str | None:
     return None
 
 
+@runtime_checkable
+class FileAware(Protocol):
+    """Optional for providers: told which file is analyzed (its module, settings and project)
+    before the walk starts, for knowledge that depends on the file (e.g. the project's models)."""
+
+    def start_file(self, ctx: FileContext) -> None: ...
+
+
 class Resolver:
-    def __init__(self, providers: list[TypeProvider], project: Project | None = None) -> None:
+    def __init__(self, providers: list[TypeProvider]) -> None:
         self.providers = providers
         self.scopes: list[Scope] = []
-        self.classes: dict[str, ClassInfo] = {}  # the classes of this module, by qualname
-        self.project = project
 
     # --- scopes --------------------------------------------------------------------------------
     @property
@@ -245,6 +240,8 @@ class Resolver:
                 first = node.slice[0].slice
                 if isinstance(first, cst.Index):
                     return self.annotation(first.value)
+            if isinstance(outer, Ref):  # a generic such as QuerySet[Book]: what the class says
+                return self._ask_name("annotation", outer.qualname)
         target = self.resolve(node)
         if isinstance(target, Ref):
             return self._ask_name("annotation", target.qualname)

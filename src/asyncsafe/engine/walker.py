@@ -8,7 +8,7 @@ import libcst as cst
 
 from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext
 from asyncsafe.engine.modules import resolve_relative
-from asyncsafe.engine.scopes import ClassInfo, FunctionInfo, Scope, ScopeKind
+from asyncsafe.engine.scopes import FunctionInfo, Scope, ScopeKind
 from asyncsafe.engine.scopes import dotted as dotted  # re-exported: rules import it from here
 from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value
 
@@ -43,14 +43,9 @@ class Walker(cst.CSTVisitor):
 
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:
-        self.declare(module)
-        module.visit(self)
-
-    def declare(self, module: cst.Module) -> Scope:
-        """Module-level bindings and classes only (what other modules need to know of this one)."""
         self.resolver.scopes = [Scope(ScopeKind.MODULE, qualname=self.ctx.module)]
         self._prescan(module.body)
-        return self.resolver.scopes[0]
+        module.visit(self)
 
     def _prescan(self, body: Sequence[cst.CSTNode]) -> None:
         """Module-level bindings, final values first: function bodies run after import."""
@@ -60,8 +55,6 @@ class Walker(cst.CSTVisitor):
                     self._bind_statement(small)
             elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 self.resolver.bind(statement.name.value, Ref(self._qualname(statement.name.value)))
-                if isinstance(statement, cst.ClassDef):
-                    self._record_class(statement)
             elif isinstance(statement, cst.BaseSmallStatement):
                 self._bind_statement(statement)
             elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
@@ -156,11 +149,6 @@ class Walker(cst.CSTVisitor):
         self.resolver.scopes.pop()
         return False
 
-    def _record_class(self, node: cst.ClassDef) -> None:
-        qualname = self._qualname(node.name.value)
-        bases = tuple(self.resolver.resolve(arg.value) for arg in node.bases if arg.keyword is None)
-        self.resolver.classes[qualname] = ClassInfo(qualname, node, bases, self.resolver.scopes[0])
-
     def _enclosing_class(self) -> str | None:
         current = self.resolver.current
         return current.qualname if current.kind is ScopeKind.CLASS else None
@@ -197,8 +185,6 @@ class Walker(cst.CSTVisitor):
         qualname = self._qualname(name)
         if not self._in_module:
             self.resolver.bind(name, Ref(qualname))
-        if qualname not in self.resolver.classes:
-            self._record_class(node)
         self.resolver.scopes.append(Scope(ScopeKind.CLASS, qualname=qualname))
         node.body.visit(self)
         self.resolver.scopes.pop()

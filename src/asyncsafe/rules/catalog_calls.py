@@ -8,13 +8,13 @@ from asyncsafe.catalog import Blocking, Condition
 from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fix
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.engine.walker import dotted
-from asyncsafe.rules.twins import AwaitRewriter, callee_texts, source_text, twin_of
+from asyncsafe.rules.twins import AwaitRewriter, callee_texts, quote, twin_of
 
 
 class CatalogChecker(Checker):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.rewriter = AwaitRewriter(ctx.tree)
+        self.rewriter = AwaitRewriter()
 
     def on_call(self, site: CallSite) -> None:
         blocking = self.lookup_call(site.callee)
@@ -24,14 +24,14 @@ class CatalogChecker(Checker):
         twin = twin_of(site.node, site.callee, self.ctx.resolver) if blocking.fixable else None
         fix = None
         if twin is not None and blocking.has_twin(django) and not site.awaited:
-            fix = self.rewriter.fix(site.node, twin, site.function)
+            fix = self.rewriter.twin_fix(site.node, twin, site.function)
         self.report(site.node, blocking, callee_texts(site.node, twin), fix)
 
     def on_evaluate(self, site: EvalSite) -> None:
         if isinstance(site.value, Instance):
             blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
             if blocking is not None:
-                self.report(site.node, blocking, {"subject": source_text(site.node)})
+                self.report(site.node, blocking, {"subject": quote(site.node)})
 
     def report(
         self,

@@ -13,12 +13,13 @@ from dataclasses import replace
 import libcst as cst
 
 from asyncsafe.catalog import Catalog
-from asyncsafe.engine.classes import Ancestry, ancestry
+from asyncsafe.django.hierarchy import Ancestry, ancestry
+from asyncsafe.django.orm import OrmTypes
 from asyncsafe.engine.events import AttributeSite, Checker, FileContext, Fix
 from asyncsafe.engine.providers import BaseTypes
 from asyncsafe.engine.scopes import FunctionInfo, Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
-from asyncsafe.rules.twins import AwaitRewriter, source_text
+from asyncsafe.rules.twins import AwaitRewriter, quote
 
 HTTP_REQUEST = Instance("django.http.HttpRequest")
 DRF_REQUEST = Instance("rest_framework.request.Request")
@@ -51,10 +52,14 @@ class DjangoRequestTypes(BaseTypes):
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self.resolver: Resolver | None = None
+        self.ctx: FileContext | None = None
 
-    def attach(self, resolver: Resolver) -> None:
-        self.resolver = resolver
+    def start_file(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+
+    def ancestry(self, qualname: str) -> Ancestry:
+        assert self.ctx is not None, "start_file() was not called"
+        return ancestry(OrmTypes.of(self.ctx).index, qualname)
 
     # --- which names hold a request ----------------------------------------------------------
     def parameter(
@@ -71,18 +76,18 @@ class DjangoRequestTypes(BaseTypes):
         if function.class_qualname is not None:
             if function.qualname.rpartition(".")[2] in MIDDLEWARE_HOOKS:
                 return HTTP_REQUEST  # only Django's handler calls these
-            return _method_request(ancestry(resolver, function.class_qualname), uses_drf)
+            return _method_request(self.ancestry(function.class_qualname), uses_drf)
         if _decorated_from(function, resolver, DRF_FAMILY):
             return DRF_REQUEST  # @api_view: DRF authenticates before the body runs
         nested = "<locals>" in function.qualname
         return SOME_REQUEST if nested and uses_drf else HTTP_REQUEST
 
     def member(self, receiver: Value, name: str) -> Value | None:
-        if not isinstance(receiver, Instance) or receiver.info != "self" or self.resolver is None:
+        if not isinstance(receiver, Instance) or receiver.info != "self" or self.ctx is None:
             return None
         if name not in ("request", "scope"):
             return None
-        found = ancestry(self.resolver, receiver.type_name)
+        found = self.ancestry(receiver.type_name)
         if name == "request" and found.any_startswith("django.views.", *DRF_FAMILY):
             return DRF_REQUEST if found.any_startswith(*DRF_FAMILY) else HTTP_REQUEST
         if name == "scope" and found.any_startswith("channels.consumer.", "channels.generic."):
@@ -179,7 +184,7 @@ class LazyUserChecker(Checker):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.rewriter = AwaitRewriter(ctx.tree)
+        self.rewriter = AwaitRewriter()
 
     def on_attribute(self, site: AttributeSite) -> None:
         receiver = site.receiver
@@ -189,8 +194,8 @@ class LazyUserChecker(Checker):
         if blocking is None:
             return
         lazy = site.node.value
-        texts = {"subject": source_text(lazy)}
-        reading = replace(blocking, what=f"'{source_text(site.node)}' reads the lazy {{subject}}, which")
+        texts = {"subject": quote(lazy)}
+        reading = replace(blocking, what=f"'{quote(site.node)}' reads the lazy {{subject}}, which")
         django = self.ctx.settings.django
         self.ctx.report(
             lazy,
@@ -206,4 +211,4 @@ class LazyUserChecker(Checker):
         if not isinstance(lazy, cst.Attribute) or self.ctx.settings.django < (5, 0):
             return None
         call = cst.Call(func=lazy.with_changes(attr=cst.Name("auser")))
-        return self.rewriter.await_fix(lazy, call, function, safe=False)
+        return self.rewriter.receiver_fix(lazy, call, function)

@@ -17,7 +17,7 @@ from asyncsafe.engine.providers import BaseTypes
 from asyncsafe.engine.scopes import Resolver, dict_instance
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.rules.django_request import LAZY_USER
-from asyncsafe.rules.twins import source_text
+from asyncsafe.rules.twins import quote
 
 CONTEXT_TYPES = ("builtins.dict", "django.template.Context")
 BACKEND_TEMPLATE = "django.template.backends.django.Template"
@@ -88,7 +88,7 @@ class TemplateRenderChecker(Checker):
             return
         key, reason = found
         named = f" ('{key}')" if key else ""
-        callee = source_text(site.node.func)
+        callee = quote(site.node.func)
         self.ctx.report(
             site.node,
             "ASF240",
