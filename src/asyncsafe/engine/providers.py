@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
+from typing import TYPE_CHECKING
+
 from asyncsafe.catalog import Catalog
 from asyncsafe.engine.scopes import Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
+
+if TYPE_CHECKING:
+    from asyncsafe.engine.events import FileContext
 
 
 class BaseTypes:
@@ -32,6 +37,17 @@ class BaseTypes:
 
     def subscript(self, value: Value, node: cst.Subscript) -> Value | None:
         return None
+
+
+class FileTypes(BaseTypes):
+    """A provider that needs the file being analyzed (its module, settings, project)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.ctx: FileContext | None = None
+
+    def start_file(self, ctx: FileContext) -> None:
+        self.ctx = ctx
 
 
 class CatalogTypes:

@@ -21,7 +21,7 @@ class CatalogChecker(Checker):
         if blocking is None or not self._applies(blocking, site.node):
             return
         django = self.ctx.settings.django
-        twin = twin_of(site.node, site.callee, self.ctx.resolver) if blocking.fixable else None
+        twin = twin_of(site.node, site.callee, self.ctx.resolver)
         fix = None
         if twin is not None and blocking.has_twin(django) and not site.awaited:
             fix = self.rewriter.twin_fix(site.node, twin, site.function)

@@ -14,11 +14,15 @@ import libcst as cst
 
 from asyncsafe.catalog import Catalog
 from asyncsafe.django.hierarchy import Ancestry, ancestry
-from asyncsafe.django.orm import OrmTypes
-from asyncsafe.engine.events import AttributeSite, Checker, FileContext, Fix
-from asyncsafe.engine.providers import BaseTypes
+from asyncsafe.django.methods import LAZY_METHODS
+from asyncsafe.django.orm import AWAITABLE, MANAGER, ModelInstance, OrmTypes
+from asyncsafe.django.schema import Model
+from asyncsafe.catalog import Blocking
+from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext, Fix
+from asyncsafe.engine.providers import FileTypes
 from asyncsafe.engine.scopes import FunctionInfo, Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.rules.catalog_calls import CatalogChecker
 from asyncsafe.rules.twins import AwaitRewriter, quote
 
 HTTP_REQUEST = Instance("django.http.HttpRequest")
@@ -30,7 +34,6 @@ SESSION = Instance("django.contrib.sessions.backends.base.SessionBase")
 CHANNELS_SCOPE = Instance("channels.scope")
 CHANNELS_SESSION = Instance("channels.session")
 CACHE = Instance("django.core.cache.backends.base.BaseCache")
-AWAITABLE = "asyncsafe.awaitable"  # Instance(AWAITABLE, info=<what awaiting it yields>)
 
 REQUEST_TYPES = ("django.http.HttpRequest", "asyncsafe.request")
 DJANGO_FAMILY = ("django.", "rest_framework.", "adrf.", "ninja.", "channels.")
@@ -47,15 +50,8 @@ MIDDLEWARE_HOOKS = frozenset({
 USER_AWAITABLES = frozenset({"django.contrib.auth.aauthenticate", "django.contrib.auth.aget_user"})
 
 
-class DjangoRequestTypes(BaseTypes):
+class DjangoRequestTypes(FileTypes):
     """Type knowledge for requests, users, sessions, Channels scopes and caches."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.ctx: FileContext | None = None
-
-    def start_file(self, ctx: FileContext) -> None:
-        self.ctx = ctx
 
     def ancestry(self, qualname: str) -> Ancestry:
         assert self.ctx is not None, "start_file() was not called"
@@ -98,17 +94,16 @@ class DjangoRequestTypes(BaseTypes):
     def call_result(
         self, callee: Value, call: cst.Call | None, resolver: Resolver
     ) -> Value | None:
-        if isinstance(callee, Member) and callee.name == "auser" and self._is_request(callee.receiver):
-            return Instance(AWAITABLE, USER)
+        if isinstance(callee, Member) and callee.name == "auser":
+            return Instance(AWAITABLE, self._user()) if self._is_request(callee.receiver) else None
         if isinstance(callee, Ref) and callee.qualname in USER_AWAITABLES:
-            return Instance(AWAITABLE, USER)
+            return Instance(AWAITABLE, self._user())
         return None
 
-    def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None:
-        if isinstance(awaitable, Instance) and awaitable.type_name == AWAITABLE:
-            if isinstance(awaitable.info, Instance):
-                return awaitable.info
-        return None
+    def _user(self) -> Instance:
+        """The resolved user: an instance of the project's user model when it is known."""
+        model = OrmTypes.of(self.ctx).index.user_model() if self.ctx is not None else None
+        return Instance(model, ModelInstance()) if model else USER
 
     def subscript(self, value: Value, node: cst.Subscript) -> Value | None:
         if value == Ref("django.core.cache.caches"):
@@ -176,15 +171,89 @@ def _string_key(node: cst.Subscript) -> str | None:
     return None
 
 
+class UserModelChecker(CatalogChecker):
+    """The catalog's django.contrib.auth entries (has_perm, check_password, create_user, ...)
+    for what the ORM types as a user-model instance or a user manager: the project's own user
+    model derives from AbstractUser, its manager from UserManager."""
+
+    def on_call(self, site: CallSite) -> None:
+        if isinstance(site.callee, Member) and not self.ctx.catalog.method(
+            site.callee.receiver.type_name, site.callee.name
+        ):
+            super().on_call(site)
+
+    def on_evaluate(self, site: EvalSite) -> None:
+        pass
+
+    def lookup_call(self, callee: Value) -> Blocking | None:
+        if not isinstance(callee, Member):
+            return None
+        for type_name in self._cataloged_bases(callee.receiver):
+            found = self.ctx.catalog.method(type_name, callee.name)
+            if found is not None:
+                return found
+        return None
+
+    def _cataloged_bases(self, receiver: Instance) -> list[str]:
+        orm = OrmTypes.of(self.ctx)
+        model = orm.instance_model(receiver)
+        if model is not None:
+            names = _model_lineage(orm, model)
+        else:
+            found = orm.queryset(receiver)
+            manager = found[1].manager.manager_class if found and found[0] == MANAGER else None
+            names = list(ancestry(orm.index, manager).names) if manager else []
+        return [name for name in names if name in self.ctx.catalog.types]
+
+
+def _model_lineage(orm: OrmTypes, model: Model) -> list[str]:
+    names: list[str] = []
+    pending = [model.qualname]
+    while pending and len(names) < 32:
+        name = pending.pop(0)
+        if name not in names:
+            names.append(name)
+            parent = orm.index.model(name)
+            pending.extend(parent.parents if parent is not None else ())
+    return names
+
+
 class LazyUserChecker(Checker):
-    """ASF201 for attribute reads of the lazy user (``request.user.username``); its protocols
-    (truth, str, comparison) are catalog data."""
+    """ASF201 for attribute reads of the lazy user (``request.user.username``) and for handing
+    it to code that inspects it at once: a lazy QuerySet method (``filter(owner=request.user)``
+    reads its ``_meta``) or a model constructor (the ForeignKey check reads its ``__class__``).
+    Its protocols (truth, str, comparison) are catalog data."""
 
     codes = frozenset({"ASF201"})
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.rewriter = AwaitRewriter()
+
+    def on_call(self, site: CallSite) -> None:
+        inspector = self._inspecting_callee(site.callee)
+        if inspector is None:
+            return
+        for arg in site.node.args:
+            value = self.ctx.resolver.resolve(arg.value)
+            if isinstance(value, Instance) and value.type_name == LAZY_USER:
+                use = "'user = await request.auser()' and pass 'user'"
+                self.ctx.report(
+                    arg.value,
+                    "ASF201",
+                    f"passing the lazy {quote(arg.value)} to {inspector} evaluates it: the session "
+                    f"and the user are loaded from the database on the event loop; use {use}",
+                    use,
+                )
+
+    def _inspecting_callee(self, callee: Value) -> str | None:
+        orm = OrmTypes.of(self.ctx)
+        if isinstance(callee, Member) and callee.name in LAZY_METHODS and orm.queryset(callee.receiver):
+            return f"{callee.name}()"
+        is_model, model = orm.model_class(callee)
+        if is_model and model is not None:
+            return f"the {model.name}() constructor"
+        return None
 
     def on_attribute(self, site: AttributeSite) -> None:
         receiver = site.receiver

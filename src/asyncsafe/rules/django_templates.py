@@ -7,15 +7,18 @@ loads the lazy ``request.user``, both on the event loop when ``render()`` runs t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
 from asyncsafe.catalog import Catalog
-from asyncsafe.engine.events import CallSite, Checker
+from asyncsafe.django.orm import MANAGER, QUERYSET, RAW_QUERYSET, RELATED_MANAGER, queryset_info
+from asyncsafe.engine.events import CallSite, Checker, FileContext
 from asyncsafe.engine.providers import BaseTypes
 from asyncsafe.engine.scopes import Resolver, dict_instance
 from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.rules.django_forms import form_in_context
 from asyncsafe.rules.django_request import LAZY_USER
 from asyncsafe.rules.twins import quote
 
@@ -36,15 +39,32 @@ CONTEXT_CLASSES = {  # class -> position of its dict argument
     "django.template.context.RequestContext": 1,
 }
 
-LazyTest = Callable[[Instance], "str | None"]
-LAZY_TESTS: list[LazyTest] = []  # other families add theirs (QuerySets, forms)
+QUERYSET_WORDS = {
+    QUERYSET: "a QuerySet", MANAGER: "a manager", RELATED_MANAGER: "a related manager",
+    RAW_QUERYSET: "a raw QuerySet",
+}
+FETCH_ROWS = "fetch the rows first ('[b async for b in qs]')"
 
 
-def lazy_user(value: Instance) -> str | None:
-    return "the lazy request.user" if value.type_name == LAZY_USER else None
+@dataclass(frozen=True)
+class Lazy:
+    what: str  # what the context holds
+    resolve: str  # how to resolve it before rendering
 
 
-LAZY_TESTS.append(lazy_user)
+def lazy_reason(ctx: FileContext, value: Instance) -> Lazy | None:
+    """Why rendering ``value`` in a template runs queries, or None."""
+    if value.type_name == LAZY_USER:
+        return Lazy("the lazy request.user", "pass 'await request.auser()'")
+    info = queryset_info(value)
+    if info is not None:
+        if info.cached or info.empty:
+            return None
+        return Lazy(QUERYSET_WORDS[value.type_name], FETCH_ROWS)
+    field = form_in_context(ctx, value)
+    if field is not None:
+        return Lazy(f"a form whose field '{field}' renders its choices from a QuerySet", "run the render call through 'sync_to_async'")
+    return None
 
 
 class TemplateContextTypes(BaseTypes):
@@ -83,20 +103,19 @@ class TemplateRenderChecker(Checker):
         given = _argument(site.node, *where)
         if given is None:
             return
-        found = next(_lazy_entries(self.ctx.resolver.resolve(given)), None)
+        found = next(_lazy_entries(self.ctx, self.ctx.resolver.resolve(given)), None)
         if found is None:
             return
-        key, reason = found
+        key, lazy = found
         named = f" ('{key}')" if key else ""
         callee = quote(site.node.func)
+        use = f"{lazy.resolve}, or return a TemplateResponse, which Django renders in a thread"
         self.ctx.report(
             site.node,
             "ASF240",
-            f"{callee}() renders a context holding {reason}{named}; the template evaluates it "
-            "with blocking queries on the event loop; resolve it first (e.g. 'user = await "
-            "request.auser()', '[b async for b in qs]') and pass plain values, or return a "
-            "TemplateResponse, which Django renders in a thread",
-            "resolve lazy values before rendering, or return TemplateResponse(...)",
+            f"{callee}() renders a context holding {lazy.what}{named}: the template runs its "
+            f"queries on the event loop; {use}",
+            use,
         )
 
 
@@ -108,7 +127,9 @@ def _context_parameter(callee: Value) -> tuple[int, str] | None:
     return None
 
 
-def _lazy_entries(context: Value, depth: int = 0) -> Iterator[tuple[str | None, str]]:
+def _lazy_entries(
+    ctx: FileContext, context: Value, depth: int = 0
+) -> Iterator[tuple[str | None, Lazy]]:
     """(key, why) for every lazy value in a known context, nested dicts included."""
     if not isinstance(context, Instance) or context.type_name not in CONTEXT_TYPES:
         return
@@ -117,13 +138,11 @@ def _lazy_entries(context: Value, depth: int = 0) -> Iterator[tuple[str | None, 
     for key, value in context.info:
         if not isinstance(value, Instance):
             continue
-        for test in LAZY_TESTS:
-            reason = test(value)
-            if reason is not None:
-                yield key, reason
-                break
+        reason = lazy_reason(ctx, value)
+        if reason is not None:
+            yield key, reason
         else:
-            yield from _lazy_entries(value, depth + 1)
+            yield from _lazy_entries(ctx, value, depth + 1)
 
 
 def _argument(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from asyncsafe.catalog import Catalog
 from asyncsafe.engine.events import Checker
 from asyncsafe.engine.scopes import TypeProvider
-from asyncsafe.rules.django_request import DjangoRequestTypes, LazyUserChecker
+from asyncsafe.rules.django_forms import FormChecker, FormTypes
+from asyncsafe.rules.django_request import DjangoRequestTypes, LazyUserChecker, UserModelChecker
 from asyncsafe.rules.django_templates import TemplateContextTypes, TemplateRenderChecker
 from asyncsafe.rules.registry import RuleSpec, register
 
@@ -95,14 +96,19 @@ register(
         code="ASF204",
         name="blocking-user-manager",
         summary="User.objects.create_user/create_superuser/get_by_natural_key in async code",
-        why=f"create_user hashes the password and inserts a row; get_by_natural_key queries. {GUARDED}",
+        why=(
+            "create_user hashes the password (hundreds of milliseconds of CPU) and inserts a row; "
+            f"get_by_natural_key queries. {GUARDED} Django 5.2's acreate_user() moves the insert "
+            "off the loop but still hashes the password on it, so offload the whole call."
+        ),
         example="""
             async def register(request):
                 user = User.objects.create_user(name, email, password)
         """,
         fix="""
             async def register(request):
-                user = await User.objects.acreate_user(name, email, password)  # Django 5.2+
+                user = await sync_to_async(User.objects.create_user)(name, email, password)
+                # get_by_natural_key: await User.objects.aget_by_natural_key(name)  (5.2+)
         """,
         since="5.2",
     ),
@@ -196,10 +202,11 @@ register(
         name="lazy-template-context",
         summary="render()/render_to_string()/Template.render() of a context holding lazy data",
         why=(
-            "Templates are sync. Rendering a context that holds a QuerySet, a related manager "
-            "or the lazy request.user runs their queries while the template is rendered: on the "
-            f"event loop when render() is called in async code. {GUARDED} TemplateResponse "
-            "is not reported: Django's async handler renders it in a thread."
+            "Templates are sync. Rendering a context that holds a QuerySet, a related manager, "
+            "the lazy request.user or a form with model choice fields runs their queries while "
+            f"the template is rendered: on the event loop when render() is called in async code. "
+            f"{GUARDED} TemplateResponse is not reported: Django's async handler renders it in a "
+            "thread."
         ),
         example="""
             async def books(request):
@@ -212,7 +219,76 @@ register(
                 # or: return TemplateResponse(request, "books.html", {...})  (rendered in a thread)
         """,
     ),
+    RuleSpec(
+        code="ASF250",
+        name="blocking-form-save",
+        summary="ModelForm.save() / ModelSerializer.save() in async code",
+        why=(
+            "ModelForm.save() saves the instance and its many-to-many data; a model serializer's "
+            f"save() runs create() or update(). Both are ORM writes. {GUARDED} "
+            "form.save(commit=False) only builds the instance and is not reported."
+        ),
+        example="""
+            async def create_book(request):
+                form = BookForm(request.POST)
+                if await sync_to_async(form.is_valid)():
+                    book = form.save()
+        """,
+        fix="""
+            async def create_book(request):
+                form = BookForm(request.POST)
+                if await sync_to_async(form.is_valid)():
+                    book = await sync_to_async(form.save)()  # adrf serializers: await s.asave()
+        """,
+    ),
+    RuleSpec(
+        code="ASF251",
+        name="form-validation-query",
+        summary="form/serializer is_valid() whose fields validate with queries, in async code",
+        why=(
+            "Validation queries the database when a field needs it: a ModelChoiceField or DRF "
+            "related field looks the chosen row up, a unique model field is checked with a "
+            "query, unique_together and constraints too. asyncsafe reads the form's declared "
+            "fields, Meta.fields/exclude and the model, and reports only forms with such a "
+            f"field. {GUARDED}"
+        ),
+        example="""
+            async def create_book(request):
+                form = BookForm(request.POST)  # Meta.fields = ["title", "author"] (a ForeignKey)
+                if form.is_valid():
+                    ...
+        """,
+        fix="""
+            async def create_book(request):
+                form = BookForm(request.POST)
+                if await sync_to_async(form.is_valid)():
+                    ...
+        """,
+    ),
+    RuleSpec(
+        code="ASF252",
+        name="serializer-data-query",
+        summary="serializer.data over a QuerySet in async code",
+        why=(
+            "BookSerializer(qs, many=True).data iterates the QuerySet (and reads relations of "
+            f"every row) while serializing. {GUARDED}"
+        ),
+        example="""
+            async def books(request):
+                return Response(BookSerializer(Book.objects.all(), many=True).data)
+        """,
+        fix="""
+            async def books(request):
+                serializer = BookSerializer(Book.objects.all(), many=True)
+                return Response(await sync_to_async(lambda: serializer.data)())
+                # adrf serializers: await serializer.adata
+        """,
+    ),
 )
 
-CHECKERS: tuple[type[Checker], ...] = (LazyUserChecker, TemplateRenderChecker)
-PROVIDERS: tuple[Callable[[Catalog], TypeProvider], ...] = (DjangoRequestTypes, TemplateContextTypes)
+CHECKERS: tuple[type[Checker], ...] = (
+    LazyUserChecker, UserModelChecker, TemplateRenderChecker, FormChecker,
+)
+PROVIDERS: tuple[Callable[[Catalog], TypeProvider], ...] = (
+    DjangoRequestTypes, TemplateContextTypes, FormTypes,
+)

@@ -54,9 +54,12 @@ def twin_of(call: cst.Call, callee: Value, resolver: Resolver) -> Twin | None:
 
 
 def callee_texts(call: cst.Call, twin: Twin | None) -> dict[str, str]:
+    """``{callee}`` and ``{twin}`` for messages (the twin named even where no fix is possible)."""
     if twin is not None:
         return {"callee": twin.callee_text, "twin": twin.twin_text}
-    return {"callee": quote(call.func)}
+    callee = quote(call.func)
+    head, dot, name = callee.rpartition(".")
+    return {"callee": callee, "twin": f"{head}{dot}a{name}"}
 
 
 class AwaitRewriter:
