@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from asyncsafe.catalog import Catalog
 from asyncsafe.django.hierarchy import ancestry
 from asyncsafe.django.index import ModelIndex
 from asyncsafe.django.orm import QUERYSET_KINDS, OrmTypes

@@ -12,7 +12,6 @@ from dataclasses import replace
 
 import libcst as cst
 
-from asyncsafe.catalog import Catalog
 from asyncsafe.django.hierarchy import Ancestry, ancestry
 from asyncsafe.django.methods import LAZY_METHODS
 from asyncsafe.django.orm import AWAITABLE, MANAGER, ModelInstance, OrmTypes
