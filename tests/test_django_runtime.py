@@ -107,6 +107,16 @@ CASES = (
         RAISES, ("ASF202",),
     ),
     Case(
+        "django_aupdate_session_auth_hash", "Django 5.x compares request.user inside it",
+        """
+        user = await request.auser()
+        await aupdate_session_auth_hash(request, user)  # case
+        return HttpResponse("ok")
+        """,
+        # asyncsafe reports that line of Django 5.x's own source (ASF201); 6.0 fixed it.
+        RAISES if django.VERSION < (6, 0) else NOTHING, (), login=True, in_readme=False,
+    ),
+    Case(
         "has_perm", "",
         """
         user = await request.auser()
@@ -280,7 +290,7 @@ VIEWS_HEADER = '''\
 import time
 
 from asgiref.sync import sync_to_async
-from django.contrib.auth import login
+from django.contrib.auth import aupdate_session_auth_hash, login
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.mail import send_mail
