@@ -100,6 +100,21 @@ def test_fix_keeps_aliases_imports_and_precedence_right() -> None:
     ]
 
 
+def test_an_awaited_sync_call_gets_its_twin_by_rename() -> None:
+    code = """
+        from django.contrib.auth import login
+        from django.http import HttpResponse
+
+        async def view(request, user):
+            await request.session.save()
+            await login(request, user)
+    """
+    assert rewrites(code) == [
+        ("request.session.save()", "request.session.asave()", (), True),
+        ("login(request, user)", "alogin(request, user)", ("from django.contrib.auth import alogin",), True),
+    ]
+
+
 def test_no_fix_where_await_would_be_wrong_or_the_name_is_taken() -> None:
     code = """
         from django.contrib.auth import login

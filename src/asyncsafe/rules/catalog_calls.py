@@ -23,7 +23,7 @@ class CatalogChecker(Checker):
         django = self.ctx.settings.django
         twin = twin_of(site.node, site.callee, self.ctx.resolver)
         fix = None
-        if twin is not None and blocking.has_twin(django) and not site.awaited:
+        if twin is not None and blocking.has_twin(django):
             fix = self.rewriter.twin_fix(site.node, twin, site.function)
         self.report(site.node, blocking, callee_texts(site.node, twin), fix)
 

@@ -230,20 +230,27 @@ class LazyUserChecker(Checker):
         self.rewriter = AwaitRewriter()
 
     def on_call(self, site: CallSite) -> None:
-        inspector = self._inspecting_callee(site.callee)
+        lazy = [arg.value for arg in site.node.args if self._is_lazy_user(arg.value)]
+        inspector = self._inspecting_callee(site.callee) if lazy else None
         if inspector is None:
             return
-        for arg in site.node.args:
-            value = self.ctx.resolver.resolve(arg.value)
-            if isinstance(value, Instance) and value.type_name == LAZY_USER:
-                use = "'user = await request.auser()' and pass 'user'"
-                self.ctx.report(
-                    arg.value,
-                    "ASF201",
-                    f"passing the lazy {quote(arg.value)} to {inspector} evaluates it: the session "
-                    f"and the user are loaded from the database on the event loop; use {use}",
-                    use,
-                )
+        use = "'user = await request.auser()' and pass 'user'"
+        for node in lazy:
+            self.ctx.report(
+                node,
+                "ASF201",
+                f"passing the lazy {quote(node)} to {inspector} evaluates it: the session "
+                f"and the user are loaded from the database on the event loop; use {use}",
+                use,
+            )
+
+    def _is_lazy_user(self, node: cst.BaseExpression) -> bool:
+        """Only names and ``<x>.user`` can hold it: other arguments are not resolved at all."""
+        named = isinstance(node, cst.Name)
+        if not (named or (isinstance(node, cst.Attribute) and node.attr.value == "user")):
+            return False
+        value = self.ctx.resolver.resolve(node)
+        return isinstance(value, Instance) and value.type_name == LAZY_USER
 
     def _inspecting_callee(self, callee: Value) -> str | None:
         orm = OrmTypes.of(self.ctx)

@@ -71,13 +71,15 @@ class AwaitRewriter:
         self.parents = Parents()
 
     def twin_fix(self, call: cst.Call, twin: Twin, function: FunctionInfo | None) -> Fix | None:
-        """``f(...)`` -> ``await af(...)``."""
+        """``f(...)`` -> ``await af(...)``; already awaited (a TypeError today): rename only."""
         if not self._can_await(call, function):
             return None
         assert function is not None
         parent = self.parents.of(function, call)
         if isinstance(call.func, cst.Attribute):
             return await_method_twin(call, twin.name, parent, twin.imports)
+        if isinstance(parent, cst.Await):
+            return Fix(call, call.with_changes(func=cst.Name(twin.name)), twin.imports)
         return await_function_twin(call, twin.name, parent, twin.imports)
 
     def receiver_fix(
@@ -85,6 +87,9 @@ class AwaitRewriter:
     ) -> Fix | None:
         """``receiver.x`` -> ``(await awaited).x``, marked unsafe: the value may differ."""
         if not self._can_await(receiver, function):
+            return None
+        assert function is not None
+        if isinstance(self.parents.of(function, receiver), cst.Await):
             return None
         replacement = cst.Await(awaited, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return Fix(receiver, replacement, safe=False)
@@ -94,7 +99,7 @@ class AwaitRewriter:
             return False
         current: cst.CSTNode | None = node
         while current is not None and current is not function.node:
-            if isinstance(current, (cst.GeneratorExp, cst.Await)):
+            if isinstance(current, cst.GeneratorExp):
                 return False
             current = self.parents.of(function, current)
         return True
