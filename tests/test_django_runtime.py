@@ -208,6 +208,14 @@ CASES = (
         RAISES, ("ASF240",), in_readme=False,
     ),
     Case(
+        "form_construct", "its QuerySet of choices stays lazy",
+        """
+        form = BookForm({"title": "Lathe", "author": "1"})  # case
+        return HttpResponse(str(form.is_bound))
+        """,
+        NOTHING, (),
+    ),
+    Case(
         "form_is_valid", "`author` is a ModelChoiceField",
         """
         form = BookForm({"title": "Lathe", "author": "1"})
