@@ -29,10 +29,10 @@ def findings(text: str, version: str = "6.1", **options: object) -> list[Finding
     return [f for f in ctx.findings if f.function is not None and f.function.is_async]
 
 
-def messages(text: str, version: str = "6.1", **options: object) -> list[str]:
+def messages(text: str, version: str = "6.1", path: str = "views.py", **options: object) -> list[str]:
     settings = Settings(django_version=version, **options)  # type: ignore[arg-type]
     text = textwrap.dedent(text)
-    analysis = analyze_source(Source("views.py", text.encode(), text, "utf-8"), settings)
+    analysis = analyze_source(Source(path, text.encode(), text, "utf-8"), settings)
     return [f"{d.code} {d.message}" for d in analysis.diagnostics]
 
 
@@ -240,5 +240,24 @@ def test_request_is_not_assumed_outside_django_modules() -> None:
         async def homepage(request):
             return request.user.display_name
     """
+    pytest_request = """
+        import pytest
+        from django.test import Client
+
+        @pytest.fixture
+        async def logged_in(request):
+            return request.session.get("x")
+
+        async def test_view(request):
+            assert request.user.username
+    """
+    view_named_test = """
+        from django.http import HttpResponse
+
+        async def testimonials(request):
+            return HttpResponse(request.user.username)
+    """
     assert messages(starlette) == []
     assert messages(plain) == []
+    assert messages(pytest_request, path="tests/test_views.py") == []
+    assert [m[:6] for m in messages(view_named_test)] == ["ASF201"]

@@ -62,7 +62,7 @@ class DjangoRequestTypes(FileTypes):
     ) -> Value | None:
         """The first parameter (after ``self``) named ``request``, in a module that uses Django
         and no other web framework: a view, a middleware, an admin or a view helper."""
-        if name != "request" or position != 0:
+        if name != "request" or position != 0 or self._is_pytest_function(function, resolver):
             return None
         imported = _module_imports(resolver)
         if not _uses(imported, DJANGO_FAMILY) or _uses(imported, OTHER_WEB_FRAMEWORKS):
@@ -76,6 +76,15 @@ class DjangoRequestTypes(FileTypes):
             return DRF_REQUEST  # @api_view: DRF authenticates before the body runs
         nested = "<locals>" in function.qualname
         return SOME_REQUEST if nested and uses_drf else HTTP_REQUEST
+
+    def _is_pytest_function(self, function: FunctionInfo, resolver: Resolver) -> bool:
+        """pytest's own ``request`` fixture: in fixtures and in test functions of test modules,
+        ``request`` is not Django's."""
+        if _decorated_from(function, resolver, ("pytest.", "pytest_asyncio.")):
+            return True
+        parts = self.ctx.module.split(".") if self.ctx is not None else []
+        in_tests = any(p.startswith("test") or p.endswith("_test") or p == "conftest" for p in parts)
+        return in_tests and function.qualname.rpartition(".")[2].startswith("test")
 
     def member(self, receiver: Value, name: str) -> Value | None:
         if not isinstance(receiver, Instance) or receiver.info != "self" or self.ctx is None:
