@@ -85,6 +85,7 @@ def test_json_output_parses_back(tmp_path: Path) -> None:
             "code": "ASF301",
             "message": data[0]["message"],
             "suggestion": "'await asyncio.sleep(...)'",
+            "fixable": "safe",
         }
     ]
     assert "time.sleep()" in data[0]["message"]

@@ -8,6 +8,18 @@ A file holds three kinds of tables:
   types (``methods``) and evaluation protocols of those types (``protocols``: iterate, ...),
   with the rule code, why it blocks and the async alternative.
 * ``[[offload]]``: callables that run their function argument in a worker thread.
+
+A ``[[block]]`` entry may name its ``twin``: the async API that takes the same arguments, so
+``--fix`` can rewrite the call (only from the Django version in ``since`` on):
+
+* for ``calls``, a canonical function name: ``twin = "asyncio.sleep"`` rewrites
+  ``time.sleep(x)`` to ``await asyncio.sleep(x)`` (importing ``asyncio`` when needed);
+  ``{name}`` stands for the flagged function's own name (``"aiofiles.os.{name}"``);
+* for ``methods``, a method name on the same receiver, ``{name}`` standing for the flagged
+  method: ``twin = "a{name}"`` rewrites ``qs.get(...)`` to ``await qs.aget(...)``;
+* for ``protocols``, ``twin = "async for"`` rewrites ``for x in qs`` to ``async for x in qs``.
+
+``twin-safe = false`` marks a rewrite that can change behaviour (applied with --unsafe-fixes).
 """
 
 from __future__ import annotations
@@ -56,24 +68,28 @@ class Blocking:
     only_when_given: tuple[str, ...] = ()
     since: tuple[int, int] | None = None  # Django version where ``fix`` first exists
     fix_before: str | None = None  # the advice for older Django versions
-    fixable: bool = False  # the twin is "a" + name with the same signature: a certain rewrite
+    twin: str | None = None  # the async API --fix rewrites to (see the module docstring)
+    twin_safe: bool = True
 
-    def has_twin(self, django: tuple[int, int]) -> bool:
-        return self.fixable and (self.since is None or django >= self.since)
+    def twin_for(self, django: tuple[int, int]) -> str | None:
+        """The rewrite target, if the configured Django version has it."""
+        if self.since is not None and django < self.since:
+            return None
+        return self.twin
 
     def suggestion(self, django: tuple[int, int], texts: Mapping[str, str] | None = None) -> str:
         if self.since is not None and django < self.since and self.fix_before:
-            return _fill(self.fix_before, texts)
-        return _fill(self.fix, texts)
+            return fill_texts(self.fix_before, texts)
+        return fill_texts(self.fix, texts)
 
     def message(
         self, django: tuple[int, int] = (99, 0), texts: Mapping[str, str] | None = None
     ) -> str:
         why = WHY_PHRASES.get(self.why, self.why)
-        return f"{_fill(self.what, texts)} {why}; use {self.suggestion(django, texts)}"
+        return f"{fill_texts(self.what, texts)} {why}; use {self.suggestion(django, texts)}"
 
 
-def _fill(text: str, texts: Mapping[str, str] | None) -> str:
+def fill_texts(text: str, texts: Mapping[str, str] | None) -> str:
     """Put the finding's own source text into ``{callee}``, ``{twin}``, ``{subject}``."""
     for key, value in (texts or {}).items():
         text = text.replace(f"{{{key}}}", value)
@@ -161,7 +177,8 @@ def _parse_condition(text: str) -> Condition:
     return Condition(position=None, keyword=key, value=value)
 
 
-def _blocking(entry: dict[str, Any], what: str) -> Blocking:
+def _blocking(entry: dict[str, Any], what: str, name: str = "") -> Blocking:
+    twin = entry.get("twin")
     return Blocking(
         code=entry["code"],
         what=entry.get("what", what),
@@ -171,7 +188,8 @@ def _blocking(entry: dict[str, Any], what: str) -> Blocking:
         only_when_given=tuple(entry.get("only_when_given", [])),
         since=_version(entry["since"]) if "since" in entry else None,
         fix_before=entry.get("fix_before"),
-        fixable=bool(entry.get("fixable", False)),
+        twin=twin.replace("{name}", name) if isinstance(twin, str) else None,
+        twin_safe=bool(entry.get("twin-safe", True)),
     )
 
 
@@ -200,12 +218,12 @@ PROTOCOL_VERBS = {"iterate": "iterating", "truth": "truth-testing", "len": "len(
 
 def _add_block(catalog: Catalog, entry: dict[str, Any]) -> None:
     for name in entry.get("calls", []):
-        catalog.calls[name] = _blocking(entry, f"{_short(name)}()")
+        catalog.calls[name] = _blocking(entry, f"{_short(name)}()", name.rpartition(".")[2])
     for type_name, methods in entry.get("methods", {}).items():
         spec = catalog.types.setdefault(type_name, TypeSpec(type_name))
         label = spec.label or _short(type_name)
         for method in methods:
-            spec.methods[method] = _blocking(entry, f"{label}.{method}()")
+            spec.methods[method] = _blocking(entry, f"{label}.{method}()", method)
     for type_name, protocols in entry.get("protocols", {}).items():
         spec = catalog.types.setdefault(type_name, TypeSpec(type_name))
         label = spec.label or _short(type_name)

@@ -11,7 +11,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from asyncsafe.catalog import Catalog, builtin_catalog
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.events import FileContext, Finding
+from asyncsafe.engine.events import FileContext, Finding, Fix
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
@@ -27,6 +27,9 @@ class FileAnalysis:
     error: FileError | None = None
     sync_findings: list[Finding] = field(default_factory=list)
     functions: list[FunctionInfo] = field(default_factory=list)
+    # For --fix: the parsed tree the fixes' targets live in, and each diagnostic's fix.
+    module: cst.Module | None = None
+    fixes: dict[Diagnostic, Fix] = field(default_factory=dict)
 
 
 def might_hold_async(text: str) -> bool:
@@ -114,30 +117,49 @@ def analyze_module(
     for finding in ctx.findings:
         is_async = finding.function is not None and finding.function.is_async
         (in_async if is_async else in_sync).append(finding)
+    diagnostics, fixes = to_diagnostics(path, module, in_async)
     return FileAnalysis(
         path,
-        diagnostics=to_diagnostics(path, module, in_async),
+        diagnostics=diagnostics,
         sync_findings=in_sync,
         functions=walker.functions,
+        module=module,
+        fixes=fixes,
     )
 
 
-def to_diagnostics(path: str, module: cst.Module, findings: list[Finding]) -> list[Diagnostic]:
+def to_diagnostics(
+    path: str, module: cst.Module, findings: list[Finding]
+) -> tuple[list[Diagnostic], dict[Diagnostic, Fix]]:
+    """Positioned, de-duplicated diagnostics, and the fix of each one that has one."""
     if not findings:
-        return []
+        return [], {}
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    unique: dict[tuple[int, int, str], Diagnostic] = {}
+    unique: dict[tuple[int, int, str], tuple[Diagnostic, Fix | None]] = {}
     for finding in findings:
         where: CodeRange = positions[finding.node]
-        diagnostic = Diagnostic(
-            path=path,
-            line=where.start.line,
-            column=where.start.column + 1,
-            end_line=where.end.line,
-            end_column=where.end.column + 1,
-            code=finding.code,
-            message=finding.message,
-            suggestion=finding.suggestion,
+        key = (where.start.line, where.start.column + 1, finding.code)
+        if key in unique and (unique[key][1] is not None or finding.fix is None):
+            continue
+        unique[key] = (
+            Diagnostic(
+                path=path,
+                line=where.start.line,
+                column=where.start.column + 1,
+                end_line=where.end.line,
+                end_column=where.end.column + 1,
+                code=finding.code,
+                message=finding.message,
+                suggestion=finding.suggestion,
+                fixable=_applicability(finding.fix),
+            ),
+            finding.fix,
         )
-        unique.setdefault((diagnostic.line, diagnostic.column, diagnostic.code), diagnostic)
-    return sorted(unique.values())
+    fixes = {diagnostic: fix for diagnostic, fix in unique.values() if fix is not None}
+    return sorted(diagnostic for diagnostic, _ in unique.values()), fixes
+
+
+def _applicability(fix: Fix | None) -> str | None:
+    if fix is None:
+        return None
+    return "safe" if fix.safe else "unsafe"

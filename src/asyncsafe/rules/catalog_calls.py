@@ -6,39 +6,46 @@ import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
 from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fix
+from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.engine.walker import dotted
-from asyncsafe.rules.twins import AwaitRewriter, callee_texts, quote, twin_of
+from asyncsafe.rules.quotes import callee_texts, quote
+from asyncsafe.rules.rewrites import (
+    Parents,
+    async_for,
+    await_allowed,
+    await_canonical_twin,
+    await_method_twin,
+)
 
 
 class CatalogChecker(Checker):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.rewriter = AwaitRewriter()
+        self.parents = Parents()  # built per function, only when a fix is made
+
+    def on_function_exit(self, function: FunctionInfo) -> None:
+        self.parents.forget(function)
 
     def on_call(self, site: CallSite) -> None:
         blocking = self.lookup_call(site.callee)
-        if blocking is None or not self._applies(blocking, site.node):
-            return
-        django = self.ctx.settings.django
-        twin = twin_of(site.node, site.callee, self.ctx.resolver)
-        fix = None
-        if twin is not None and blocking.has_twin(django):
-            fix = self.rewriter.twin_fix(site.node, twin, site.function)
-        self.report(site.node, blocking, callee_texts(site.node, twin), fix)
+        if blocking is not None and self._applies(blocking, site.node):
+            fix = self._call_fix(site, blocking)
+            self.report(site.node, blocking, fix, callee_texts(site.node))
 
     def on_evaluate(self, site: EvalSite) -> None:
         if isinstance(site.value, Instance):
             blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
             if blocking is not None:
-                self.report(site.node, blocking, {"subject": quote(site.node)})
+                fix = self._protocol_fix(site, blocking)
+                self.report(site.node, blocking, fix, {"subject": quote(site.node)})
 
     def report(
         self,
         node: cst.CSTNode,
         blocking: Blocking,
-        texts: dict[str, str] | None = None,
         fix: Fix | None = None,
+        texts: dict[str, str] | None = None,
     ) -> None:
         django = self.ctx.settings.django
         self.ctx.report(
@@ -48,6 +55,25 @@ class CatalogChecker(Checker):
             blocking.suggestion(django, texts),
             fix=fix,
         )
+
+    def _call_fix(self, site: CallSite, blocking: Blocking) -> Fix | None:
+        twin = blocking.twin_for(self.ctx.settings.django)
+        if twin is None or site.awaited or site.function is None or not site.in_async:
+            return None
+        if not await_allowed(self.parents, site.function, site.node):
+            return None
+        parent = self.parents.of(site.function, site.node)
+        if isinstance(site.callee, Member):
+            return await_method_twin(site.node, twin, parent, safe=blocking.twin_safe)
+        return await_canonical_twin(
+            self.ctx.resolver, site.node, twin, parent, safe=blocking.twin_safe
+        )
+
+    def _protocol_fix(self, site: EvalSite, blocking: Blocking) -> Fix | None:
+        twin = blocking.twin_for(self.ctx.settings.django)
+        if twin != "async for" or site.protocol != "iterate" or site.function is None or not site.in_async:
+            return None
+        return async_for(site.node, self.parents, site.function, safe=blocking.twin_safe)
 
     def lookup_call(self, callee: Value) -> Blocking | None:
         if isinstance(callee, Ref):

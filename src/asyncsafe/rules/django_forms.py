@@ -24,11 +24,12 @@ from asyncsafe.django.index import ModelIndex
 from asyncsafe.django.orm import QUERYSET_KINDS, OrmTypes
 from asyncsafe.django.schema import Model
 from asyncsafe.django.summary import ClassSummary, ModuleSummary
-from asyncsafe.engine.events import AttributeSite, CallSite, Checker, FileContext
+from asyncsafe.engine.events import AttributeSite, CallSite, Checker, FileContext, Fix
 from asyncsafe.engine.providers import FileTypes
-from asyncsafe.engine.scopes import Resolver
+from asyncsafe.engine.scopes import FunctionInfo, Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
-from asyncsafe.rules.twins import AwaitRewriter, Twin, quote
+from asyncsafe.rules.quotes import quote
+from asyncsafe.rules.rewrites import Parents, await_allowed, await_method_twin
 
 FORM = "asyncsafe.django.Form"  # Instance(FORM, FormInfo): a form or serializer instance
 
@@ -249,7 +250,10 @@ class FormChecker(Checker):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.rewriter = AwaitRewriter()
+        self.parents = Parents()  # built per function, only when a fix is made
+
+    def on_function_exit(self, function: FunctionInfo) -> None:
+        self.parents.forget(function)
 
     def on_call(self, site: CallSite) -> None:
         callee = site.callee
@@ -272,12 +276,19 @@ class FormChecker(Checker):
         fix = None
         if info.adrf:
             use = f"'await {receiver}.asave()'"
-            twin = Twin("asave", f"{receiver}.save", f"{receiver}.asave", ())
-            fix = self.rewriter.twin_fix(site.node, twin, site.function)
+            fix = self._asave_fix(site)
         else:
             use = f"'await sync_to_async({receiver}.save)()'"
         what = "creates or updates the model instance" if info.is_serializer else "saves the model instance and its many-to-many data"
         self.ctx.report(site.node, "ASF250", f"{receiver}.save() {what} with blocking queries on the event loop; use {use}", use, fix=fix)
+
+    def _asave_fix(self, site: CallSite) -> Fix | None:
+        function = site.function
+        if site.awaited or function is None or not function.is_async:
+            return None
+        if not await_allowed(self.parents, function, site.node):
+            return None
+        return await_method_twin(site.node, "asave", self.parents.of(function, site.node))
 
     def _validate(self, site: CallSite, name: str, reason: str) -> None:
         receiver = quote(site.node.func.value) if isinstance(site.node.func, cst.Attribute) else "form"

@@ -374,6 +374,10 @@ register(
                 book = await Book.objects.aget(pk=pk)
         """,
         since="4.1",
+        autofix=(
+            "`--fix` rewrites `qs.get(...)` to `await qs.aget(...)` (each query method to its a* "
+            "twin, except iterator()), from Django 4.1 on."
+        ),
     ),
     RuleSpec(
         code="ASF102",
@@ -394,6 +398,10 @@ register(
                 return [b.title async for b in Book.objects.filter(published=True)]
         """,
         since="4.1",
+        autofix=(
+            "`--fix` rewrites `for x in qs` and list/set/dict comprehensions to `async for`, and "
+            "`list(qs)` to `[row async for row in qs]`, from Django 4.1 on."
+        ),
     ),
     RuleSpec(
         code="ASF103",
@@ -417,6 +425,10 @@ register(
                 await book.asave()
         """,
         since="4.2",
+        autofix=(
+            "`--fix` rewrites `obj.save()`, `delete()` and `refresh_from_db()` to `await obj.asave()`, "
+            "`adelete()` and `arefresh_from_db()`, from Django 4.2 on."
+        ),
     ),
     RuleSpec(
         code="ASF104",
@@ -438,6 +450,10 @@ register(
                 await book.tags.aadd(tag)
         """,
         since="4.2",
+        autofix=(
+            "`--fix` rewrites `obj.tags.add(...)` (and the other related-manager writes) to "
+            "`await obj.tags.aadd(...)`, from Django 4.2 on."
+        ),
     ),
     RuleSpec(
         code="ASF105",

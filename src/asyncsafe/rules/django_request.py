@@ -22,7 +22,8 @@ from asyncsafe.engine.providers import FileTypes
 from asyncsafe.engine.scopes import FunctionInfo, Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.rules.catalog_calls import CatalogChecker
-from asyncsafe.rules.twins import AwaitRewriter, quote
+from asyncsafe.rules.quotes import quote
+from asyncsafe.rules.rewrites import Parents, await_allowed
 
 HTTP_REQUEST = Instance("django.http.HttpRequest")
 DRF_REQUEST = Instance("rest_framework.request.Request")
@@ -236,7 +237,10 @@ class LazyUserChecker(Checker):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.rewriter = AwaitRewriter()
+        self.parents = Parents()  # built per function, only when a fix is made
+
+    def on_function_exit(self, function: FunctionInfo) -> None:
+        self.parents.forget(function)
 
     def on_call(self, site: CallSite) -> None:
         lazy = [arg.value for arg in site.node.args if self._is_lazy_user(arg.value)]
@@ -294,5 +298,8 @@ class LazyUserChecker(Checker):
         assigned ``request.user`` earlier (a custom middleware) is not seen by ``auser()``."""
         if not isinstance(lazy, cst.Attribute) or self.ctx.settings.django < (5, 0):
             return None
-        call = cst.Call(func=lazy.with_changes(attr=cst.Name("auser")))
-        return self.rewriter.receiver_fix(lazy, call, function)
+        if function is None or not function.is_async or not await_allowed(self.parents, function, lazy):
+            return None
+        auser = cst.Call(func=lazy.with_changes(attr=cst.Name("auser")))
+        replacement = cst.Await(auser, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return Fix(lazy, replacement, safe=False)

@@ -20,7 +20,7 @@ from asyncsafe.engine.scopes import Resolver, dict_instance
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.rules.django_forms import form_in_context
 from asyncsafe.rules.django_request import LAZY_USER
-from asyncsafe.rules.twins import quote
+from asyncsafe.rules.quotes import quote
 
 CONTEXT_TYPES = ("builtins.dict", "django.template.Context")
 BACKEND_TEMPLATE = "django.template.backends.django.Template"

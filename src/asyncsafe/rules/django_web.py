@@ -49,6 +49,11 @@ register(
                     return JsonResponse({"name": user.username})
         """,
         since="5.0",
+        autofix=(
+            "`--unsafe-fixes` rewrites `request.user.x` to `(await request.auser()).x` (Django "
+            "5.0+); unsafe because a value assigned to `request.user` earlier is not what "
+            "`auser()` returns."
+        ),
     ),
     RuleSpec(
         code="ASF202",
@@ -240,6 +245,7 @@ register(
                 if await sync_to_async(form.is_valid)():
                     book = await sync_to_async(form.save)()  # adrf serializers: await s.asave()
         """,
+        autofix="`--fix` rewrites an adrf serializer's `s.save()` to `await s.asave()`.",
     ),
     RuleSpec(
         code="ASF251",
