@@ -246,7 +246,14 @@ def test_request_is_not_assumed_outside_django_modules() -> None:
         async def testimonials(request):
             return HttpResponse(request.user.username)
     """
+    annotated_otherwise = """
+        from django.http import HttpResponse
+
+        async def handler(request: dict):
+            return HttpResponse(request.user.name)
+    """
     assert messages(starlette) == []
     assert messages(plain) == []
+    assert messages(annotated_otherwise) == []
     assert messages(pytest_request, path="tests/test_views.py") == []
     assert [m[:6] for m in messages(view_named_test)] == ["ASF201"]

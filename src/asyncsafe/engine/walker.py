@@ -171,7 +171,7 @@ class Walker(cst.CSTVisitor):
                 value = Instance(info.class_qualname or "", "self")
                 if _is_classmethod(info):
                     value = Ref(info.class_qualname or "")
-            elif value is UNKNOWN and id(param) in places:
+            elif param.annotation is None and id(param) in places:
                 position = places[id(param)] - (1 if has_self else 0)
                 value = self.resolver.parameter(info, param.name.value, position)
             self.resolver.bind(param.name.value, value)
