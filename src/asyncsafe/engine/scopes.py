@@ -240,8 +240,6 @@ class Resolver:
                 first = node.slice[0].slice
                 if isinstance(first, cst.Index):
                     return self.annotation(first.value)
-            if isinstance(outer, Ref):  # a generic such as QuerySet[Book]: what the class says
-                return self._ask_name("annotation", outer.qualname)
         target = self.resolve(node)
         if isinstance(target, Ref):
             return self._ask_name("annotation", target.qualname)
