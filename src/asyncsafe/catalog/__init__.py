@@ -25,6 +25,7 @@ A ``[[block]]`` entry may name its ``twin``: the async API that takes the same a
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -76,13 +77,23 @@ class Blocking:
             return None
         return self.twin
 
-    def suggestion(self, django: tuple[int, int]) -> str:
+    def suggestion(self, django: tuple[int, int], texts: Mapping[str, str] | None = None) -> str:
         if self.since is not None and django < self.since and self.fix_before:
-            return self.fix_before
-        return self.fix
+            return fill_texts(self.fix_before, texts)
+        return fill_texts(self.fix, texts)
 
-    def message(self, django: tuple[int, int] = (99, 0)) -> str:
-        return f"{self.what} {WHY_PHRASES.get(self.why, self.why)}; use {self.suggestion(django)}"
+    def message(
+        self, django: tuple[int, int] = (99, 0), texts: Mapping[str, str] | None = None
+    ) -> str:
+        why = WHY_PHRASES.get(self.why, self.why)
+        return f"{fill_texts(self.what, texts)} {why}; use {self.suggestion(django, texts)}"
+
+
+def fill_texts(text: str, texts: Mapping[str, str] | None) -> str:
+    """Put the finding's own source text into ``{callee}``, ``{twin}``, ``{subject}``."""
+    for key, value in (texts or {}).items():
+        text = text.replace(f"{{{key}}}", value)
+    return text
 
 
 @dataclass

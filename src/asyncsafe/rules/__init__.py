@@ -12,13 +12,21 @@ from asyncsafe.engine.scopes import TypeProvider
 
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[type[Checker], ...]:
-    from asyncsafe.rules import catalog_calls, django_orm, event_loop, stdlib_http, transitive
+    from asyncsafe.rules import (
+        catalog_calls,
+        django_orm,
+        django_web,
+        event_loop,
+        stdlib_http,
+        transitive,
+    )
 
     # transitive and event_loop stay last: when a walk ends they read what every rule reported.
     return (
         *catalog_calls.CHECKERS,
         *stdlib_http.CHECKERS,
         *django_orm.CHECKERS,
+        *django_web.CHECKERS,
         *transitive.CHECKERS,
         *event_loop.CHECKERS,
     )
@@ -29,6 +37,7 @@ def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     """Type knowledge that rule families add beyond the data catalog."""
     from asyncsafe.django.orm import OrmTypes
     from asyncsafe.engine.callgraph import ProjectTypes
+    from asyncsafe.rules import django_web
 
-    # ProjectTypes last: Django's knowledge of a project class wins over "a project class".
-    return (OrmTypes, ProjectTypes)
+    # ProjectTypes last: what Django knows of a project class wins over "a project class".
+    return (OrmTypes, *django_web.PROVIDERS, ProjectTypes)
