@@ -158,6 +158,59 @@ DJANGO_MESSAGES = {
 }
 
 
+ASF5 = FIXTURES / "asf5_event_loop.py"
+EVENT_LOOP_MESSAGES = {
+    'async_to_sync(channel_layer.group_send)("room", {})  # expect': (
+        'ASF501 async_to_sync(channel_layer.group_send)("room", {}) raises RuntimeError inside a '
+        "running event loop's thread; use 'await' on the coroutine function directly"
+    ),
+    'push_update("hi")  # expect': (
+        'ASF501 push_update("hi") is decorated with @async_to_sync: calling it raises RuntimeError '
+        "inside a running event loop's thread; await the coroutine function instead (the wrapper "
+        "keeps it as '.awaitable')"
+    ),
+    "loop.run_until_complete(": (
+        "ASF502 loop.run_until_complete() cannot run while this thread's event loop is running "
+        "(RuntimeError); use 'await <coroutine>' directly"
+    ),
+    "await sync_to_async(load_rows)  #": (
+        "ASF503 'await sync_to_async(load_rows)' awaits the wrapper without calling it (TypeError: "
+        "object SyncToAsync can't be used in 'await' expression); use "
+        "'await sync_to_async(load_rows)(...)'"
+    ),
+    "forgotten = ": (
+        "ASF504 the coroutine from fetch_feed(\"u\") is bound to 'forgotten', which is never used, "
+        "so it never runs; use 'await fetch_feed(\"u\")'"
+    ),
+    "ready = ": (
+        "ASF505 save_rows([]) is a coroutine, which is always true: the test never sees the result; "
+        "use 'await save_rows([])'"
+    ),
+    "coro.url": (
+        "ASF506 .url is read off the coroutine coro, not off its result (AttributeError); use "
+        "'(await coro).url'"
+    ),
+    "json.dumps(fetch_feed": (
+        "ASF507 the coroutine fetch_feed(\"u\") is passed to json.dumps() instead of its result; "
+        "use 'await fetch_feed(\"u\")'"
+    ),
+    "rows = await stream_rows()": (
+        "ASF508 stream_rows() returns an async iterator, which cannot be awaited (TypeError); "
+        "iterate it with 'async for'"
+    ),
+    "await time.sleep(1)": (
+        "ASF301 time.sleep() sleeps the whole thread, so no other request on this worker runs "
+        "meanwhile; use 'await asyncio.sleep(...)' ('await' does not help: the call runs, and "
+        "blocks, before anything is awaited)"
+    ),
+}
+
+
+@pytest.mark.parametrize("snippet", sorted(EVENT_LOOP_MESSAGES))
+def test_event_loop_messages(snippet: str) -> None:
+    assert message_on(ASF5, snippet) == EVENT_LOOP_MESSAGES[snippet]
+
+
 @pytest.mark.parametrize("snippet", sorted(DJANGO_MESSAGES))
 def test_django_orm_chains_and_coroutines(snippet: str) -> None:
     assert message_on(FIXTURES / "cl" / "views.py", snippet) == DJANGO_MESSAGES[snippet]
