@@ -1,6 +1,6 @@
 """The project's sync helpers and what each one may block on, across modules (ASF6xx).
 
-Facts per module (``ModuleFacts``): its outline (what it defines, ``outline.py``) and, for each
+Facts per module (``facts.py``): its outline (what it defines, ``outline.py``) and, for each
 sync function, the first blocking finding in its own body and the calls it makes (``Body``).
 Bodies come from the walk of a checked file (registered when the walk ends), from a walk of a
 dependency made on demand, or from the cache: keyed by the file's content, and valid while the
@@ -13,100 +13,30 @@ search, so the chain reported is a shortest one, bounded by ``max-depth``; cycle
 
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
-from typing import Any, Union
+from dataclasses import dataclass, replace
+from typing import Union
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from asyncsafe.catalog import Catalog, builtin_catalog
+from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import Settings
-from asyncsafe.engine.awaitables import async_iterator, awaited_result, coroutine, source_of
-from asyncsafe.engine.cache import Cache
+from asyncsafe.engine.awaitables import source_of
 from asyncsafe.engine.events import FileContext
+from asyncsafe.engine.facts import Blocker, Body, Edge, FactsCache, ModuleFacts
 from asyncsafe.engine.outline import ClassSymbol, FunctionSymbol, Outline, build_outline
 from asyncsafe.engine.project import Project
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.scopes import FunctionInfo
+from asyncsafe.engine.values import Member, Ref, Value
 
 PROJECT = "project"  # Instance.info: made by calling a project name; what it is, is looked up later
 SELF = "self"  # Instance.info the walker gives a method's first parameter
 SUPER = "super"  # Instance.info: super() inside a method of that class
-SYNC_TO_ASYNC = "asgiref.sync.SyncToAsync"  # what sync_to_async(f) returns (catalog type)
 MAX_ALIAS_HOPS = 10
 
 Symbol = Union[FunctionSymbol, ClassSymbol]
-
-
-@dataclass(frozen=True)
-class Blocker:
-    """The first blocking finding in a function's own body. ``line`` 0: not located yet (lines
-    cost a positions pass over the module: paid only for blockers a reported chain ends at)."""
-
-    code: str
-    what: str
-    path: str
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Edge:
-    """A call a function makes (``call``: to a name; ``method``: on an instance of ``target``)
-    or a property it reads (``attribute``). ``receiver`` is ``self`` or ``super`` when the
-    instance is the method's own: then the method found depends on the instance's class."""
-
-    kind: str
-    target: str
-    name: str = ""
-    receiver: str = ""
-
-
-@dataclass
-class Body:
-    blocker: Blocker | None = None
-    edges: list[Edge] = field(default_factory=list)
-    generator: bool = False  # calling it only makes a generator: nothing runs yet
-
-    def to_json(self) -> dict[str, Any]:
-        blocker = self.blocker
-        return {
-            "blocker": [blocker.code, blocker.what, blocker.path, blocker.line] if blocker else None,
-            "edges": [[e.kind, e.target, e.name, e.receiver] for e in self.edges],
-            "generator": self.generator,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Body:
-        raw = data["blocker"]
-        return cls(
-            blocker=Blocker(raw[0], raw[1], raw[2], int(raw[3])) if raw else None,
-            edges=[Edge(k, t, n, r) for k, t, n, r in data["edges"]],
-            generator=bool(data["generator"]),
-        )
-
-
-@dataclass
-class ModuleFacts:
-    outline: Outline
-    bodies: dict[str, Body] | None = None  # None: only the outline is known yet
-
-    def to_json(self) -> dict[str, Any]:
-        bodies = self.bodies
-        return {
-            "outline": self.outline.to_json(),
-            "bodies": {k: b.to_json() for k, b in bodies.items()} if bodies is not None else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ModuleFacts:
-        bodies = data["bodies"]
-        return cls(
-            Outline.from_json(data["outline"]),
-            {k: Body.from_json(b) for k, b in bodies.items()} if bodies is not None else None,
-        )
 
 
 @dataclass(frozen=True)
@@ -137,52 +67,6 @@ class Chain:
     def text(self) -> str:
         where = f"{self.blocker.path}:{self.blocker.line}"
         return " -> ".join((*self.steps, self.blocker.what)) + f" ({where})"
-
-
-class FactsCache:
-    """Module facts in ``.asyncsafe_cache``: keyed by the file's content (and the project's list of
-    modules, which decides what a name can refer to), valid while every file the walk that made
-    them read through the project is unchanged."""
-
-    def __init__(self, project: Project, settings: Settings) -> None:
-        self.project = project
-        self.cache = Cache(project.root, settings.fingerprint())
-        names = "\0".join(sorted(project.modules)).encode()
-        self.context = f"callgraph|{hashlib.sha256(names).hexdigest()}"
-        self.deps: dict[str, dict[str, str]] = {}  # module -> digests of what its walk read
-        self._digests: dict[str, str] = {}
-
-    def load(self, module: str) -> ModuleFacts | None:
-        key = self._key(module)
-        raw = self.cache.get_json(key) if key else None
-        try:
-            if raw is None or any(self._digest(m) != d for m, d in raw["deps"].items()):
-                return None
-            facts = ModuleFacts.from_json(raw["facts"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        self.deps[module] = raw["deps"]
-        return facts
-
-    def store(self, module: str, facts: ModuleFacts, read: set[str]) -> None:
-        """``read``: what the walk that made ``facts`` read (kept for later stores of its facts)."""
-        key = self._key(module)
-        if key is None:
-            return
-        if module not in self.deps:
-            self.deps[module] = {m: self._digest(m) for m in sorted(read) if m != module}
-        self.cache.put_json(key, {"deps": self.deps[module], "facts": facts.to_json()})
-
-    def _key(self, module: str) -> str | None:
-        source = self.project.source(module, track=False)
-        return self.cache.key(source.path, source.data, self.context) if source else None
-
-    def _digest(self, module: str) -> str:
-        if module not in self._digests:
-            source = self.project.source(module, track=False)
-            data = source.data if source is not None else b"<missing>"
-            self._digests[module] = hashlib.sha256(data).hexdigest()
-        return self._digests[module]
 
 
 class CallGraph:
@@ -521,77 +405,3 @@ def collect_bodies(
 def _add_edge(body: Body, edge: Edge | None) -> None:
     if edge is not None and edge not in body.edges:
         body.edges.append(edge)
-
-
-# --- the type provider -------------------------------------------------------------------------
-class ProjectTypes:
-    """What the project's own code makes: instances of its classes, ``super()``, and coroutines
-    (its ``async def`` functions, ``@sync_to_async`` helpers, ``sync_to_async(f)(...)``)."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.ctx: FileContext | None = None
-        self._graph: CallGraph | None = None
-
-    def start_file(self, ctx: FileContext) -> None:
-        self.ctx = ctx
-        self._graph = None
-
-    @property
-    def graph(self) -> CallGraph:
-        ctx = self.ctx
-        assert ctx is not None, "start_file() was not called"
-        if self._graph is None:
-            project = ctx.project
-            self._graph = (
-                project.facts("asyncsafe.callgraph", CallGraph)
-                if project is not None
-                else CallGraph(None, ctx.settings)
-            )
-        if ctx.tree is not None:
-            self._graph.adopt(ctx.module, ctx.path, ctx.tree)
-        return self._graph
-
-    def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
-        if isinstance(callee, Instance) and callee.type_name == SYNC_TO_ASYNC:
-            return coroutine()
-        if callee == Ref("builtins.super"):
-            function = resolver.function()
-            if function is not None and function.class_qualname is not None:
-                return Instance(function.class_qualname, SUPER)
-            return None
-        function = resolver.function()
-        if function is not None and function.is_async:
-            symbol = self.graph.function_for(callee)
-            if symbol is not None and symbol.returns_coroutine:
-                return coroutine()
-            if symbol is not None and symbol.returns_async_iterator:
-                return async_iterator()
-        if isinstance(callee, Ref) and self.graph.module_of(callee.qualname):
-            return Instance(callee.qualname, PROJECT)
-        return None
-
-    def member(self, receiver: Value, name: str) -> Value | None:
-        return None
-
-    def annotation(self, qualname: str) -> Value | None:
-        return Instance(qualname, PROJECT) if self.graph.module_of(qualname) else None
-
-    def element(self, iterable: Value) -> Value | None:
-        return None
-
-    def entered(self, manager: Value) -> Value | None:
-        return None
-
-    def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None:
-        return awaited_result(awaitable)
-
-    def subscript(self, value: Value, node: cst.Subscript) -> Value | None:
-        return None
-
-
-def graph_for(ctx: FileContext) -> CallGraph:
-    """The call graph a file's walk shares with its type provider."""
-    for provider in ctx.resolver.providers:
-        if isinstance(provider, ProjectTypes):
-            return provider.graph
-    raise LookupError("the ProjectTypes provider is not installed for this file")

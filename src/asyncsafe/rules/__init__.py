@@ -36,7 +36,7 @@ def load_rules() -> tuple[type[Checker], ...]:
 def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     """Type knowledge that rule families add beyond the data catalog."""
     from asyncsafe.django.orm import OrmTypes
-    from asyncsafe.engine.callgraph import ProjectTypes
+    from asyncsafe.engine.project_types import ProjectTypes
     from asyncsafe.rules import django_web
 
     # ProjectTypes last: what Django knows of a project class wins over "a project class".

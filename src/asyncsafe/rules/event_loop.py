@@ -18,7 +18,7 @@ from dataclasses import replace
 import libcst as cst
 
 from asyncsafe.engine.awaitables import is_async_iterator, is_coroutine, written
-from asyncsafe.engine.callgraph import graph_for
+from asyncsafe.engine.project_types import graph_for
 from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext, Fix
 from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Instance, Member, Ref
