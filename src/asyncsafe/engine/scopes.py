@@ -14,9 +14,15 @@ from typing import Protocol
 
 import libcst as cst
 
+from asyncsafe.engine.declarations import Declarations
 from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+UNWRAPPED_ANNOTATIONS = frozenset(
+    f"{module}.{name}"
+    for module in ("typing", "typing_extensions")
+    for name in ("Optional", "Annotated", "ClassVar", "Final")
+)
 
 
 class ScopeKind(Enum):
@@ -71,6 +77,7 @@ class Resolver:
     def __init__(self, providers: list[TypeProvider]) -> None:
         self.providers = providers
         self.scopes: list[Scope] = []
+        self.declarations = Declarations()
 
     # --- scopes --------------------------------------------------------------------------------
     @property
@@ -123,6 +130,8 @@ class Resolver:
         return UNKNOWN
 
     def member(self, base: Value, attr: str) -> Value:
+        if isinstance(base, Ref):
+            base = self.declarations.typed(base) or base
         for provider in self.providers:
             found = provider.member(base, attr)
             if found is not None:
@@ -130,7 +139,7 @@ class Resolver:
         if isinstance(base, Ref):
             return base.member(attr)
         if isinstance(base, Instance):
-            return Member(base, attr)
+            return self.declarations.attribute(base, attr) or Member(base, attr)
         return UNKNOWN
 
     def call_result(self, callee: Value, call: cst.Call | None) -> Value:
@@ -138,7 +147,7 @@ class Resolver:
             found = provider.call_result(callee, call, self)
             if found is not None:
                 return found
-        return UNKNOWN
+        return self.declarations.construct(callee) or UNKNOWN
 
     def annotation(self, node: cst.BaseExpression | None) -> Value:
         """What a parameter or attribute annotated with ``node`` holds (``X | None`` -> X)."""
@@ -153,15 +162,25 @@ class Resolver:
             left = self.annotation(node.left)
             return left if left is not UNKNOWN else self.annotation(node.right)
         if isinstance(node, cst.Subscript):
-            outer = self.resolve(node.value)
-            if isinstance(outer, Ref) and outer.qualname in ("typing.Optional", "typing.Annotated"):
-                first = node.slice[0].slice
-                if isinstance(first, cst.Index):
-                    return self.annotation(first.value)
+            return self._subscripted_annotation(node)
         target = self.resolve(node)
         if isinstance(target, Ref):
             return self._ask_name("annotation", target.qualname)
         return UNKNOWN
+
+    def _subscripted_annotation(self, node: cst.Subscript) -> Value:
+        """``Optional[X]``/``ClassVar[X]``/``Final[X]``/``Annotated[X, ...]`` -> X; ``Union[X, Y]``
+        -> the first known; ``Generic[T]`` -> ``Generic`` (``redis.Redis[bytes]`` is a Redis)."""
+        outer = self.resolve(node.value)
+        if not isinstance(outer, Ref):
+            return UNKNOWN
+        arguments = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        if outer.qualname in UNWRAPPED_ANNOTATIONS:
+            return self.annotation(arguments[0]) if arguments else UNKNOWN
+        if outer.qualname == "typing.Union":
+            known = (self.annotation(a) for a in arguments)
+            return next((v for v in known if v is not UNKNOWN), UNKNOWN)
+        return self._ask_name("annotation", outer.qualname)
 
     def element(self, iterable: Value) -> Value:
         return self._ask("element", iterable)
