@@ -12,9 +12,9 @@ from asyncsafe.engine.scopes import TypeProvider
 
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[type[Checker], ...]:
-    from asyncsafe.rules import catalog_calls, stdlib_http
+    from asyncsafe.rules import catalog_calls, sdk, stdlib_http
 
-    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS)
+    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS, *sdk.CHECKERS)
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,7 @@ class CatalogChecker(Checker):
 
     def lookup_call(self, callee: Value) -> Blocking | None:
         if isinstance(callee, Ref):
-            return self.ctx.catalog.calls.get(callee.qualname)
+            return self.ctx.catalog.call(callee.qualname)
         if isinstance(callee, Member):
             return self.ctx.catalog.method(callee.receiver.type_name, callee.name)
         return None
