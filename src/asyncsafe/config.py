@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -58,6 +60,45 @@ def _django_version(value: Any, where: str) -> str:
     return text
 
 
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.(?:[A-Za-z0-9_*?!\[\]-]+))*")
+
+
+def _name_pattern(value: Any, where: str) -> str:
+    """An fnmatch pattern over canonical dotted names that starts with a module name."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a name pattern (string), got {value!r}")
+    text = value.strip()
+    if not NAME_PATTERN.fullmatch(text) or text.count("[") != text.count("]"):
+        raise ConfigError(
+            f"{where}: {value!r} is not a pattern of dotted names: it must start with a module "
+            "name and use only names, dots and fnmatch wildcards (e.g. \"mycompany.billing.*\", "
+            "\"legacy_client.Client.fetch\")"
+        )
+    return text
+
+
+def _blocking_calls(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{where}: expected a table of \"name pattern\" = \"suggestion\", got {value!r}"
+        )
+    entries = []
+    for pattern, suggestion in value.items():
+        if not isinstance(suggestion, str) or not suggestion.strip() or "\n" in suggestion:
+            raise ConfigError(
+                f"{where}: the suggestion for {pattern!r} must be a non-empty one-line string "
+                f"(what to use instead), got {suggestion!r}"
+            )
+        entries.append((_name_pattern(pattern, where), suggestion.strip()))
+    return tuple(entries)
+
+
+def _safe_calls(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list of name patterns (strings), got {value!r}")
+    return tuple(_name_pattern(pattern, where) for pattern in value)
+
+
 # key -> (Settings attribute, converter). Later families add their keys here.
 OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "select": ("select", _codes),
@@ -67,6 +108,8 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "extend-exclude": ("extend_exclude", _globs),
     "per-file-ignores": ("per_file_ignores", _per_file),
     "django-version": ("django_version", _django_version),
+    "blocking-calls": ("blocking_calls", _blocking_calls),
+    "safe-calls": ("safe_calls", _safe_calls),
 }
 
 
@@ -107,6 +150,8 @@ class Settings:
     django_version: str = field(default_factory=installed_django_version)
     root: str = "."
     config_path: str | None = None
+    blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
+    safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
 
     @property
     def django(self) -> tuple[int, int]:
@@ -136,9 +181,20 @@ class Settings:
         )
         return any(_glob_match(_relative(path, self.root), p) for p in patterns)
 
+    def is_safe_call(self, name: str) -> bool:
+        """Whether the configuration declares this canonical name (``pkg.func`` or
+        ``Type.method``) non-blocking: no catalog or transitive finding may come from it."""
+        return bool(self.safe_calls) and _compiled(self.safe_calls).fullmatch(name) is not None
+
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
-        return f"{sorted(self.enabled_codes())}|{self.django_version}"
+        configured = f"{self.blocking_calls}|{self.safe_calls}"
+        return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}"
+
+
+@lru_cache(maxsize=16)
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
 _ENABLED_CACHE: dict[tuple[object, ...], frozenset[str]] = {}

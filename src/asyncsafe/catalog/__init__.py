@@ -47,6 +47,10 @@ WHY_PHRASES: dict[str, str] = {
 }
 
 
+CONFIGURED = "configured"
+CONFIGURED_CODE = "ASF400"
+
+
 @dataclass(frozen=True)
 class Condition:
     """An argument that, when passed with this value, makes the call non-blocking."""
@@ -73,6 +77,8 @@ class Blocking:
         return self.fix
 
     def message(self, django: tuple[int, int] = (99, 0)) -> str:
+        if self.why == CONFIGURED:  # the user's own words, as written
+            return f"{self.what} is declared blocking ([tool.asyncsafe] blocking-calls); {self.fix}"
         return f"{self.what} {WHY_PHRASES.get(self.why, self.why)}; use {self.suggestion(django)}"
 
 
@@ -156,6 +162,26 @@ class Catalog:
     offloaders: dict[str, int] = field(default_factory=dict)
     instances: dict[str, str] = field(default_factory=dict)  # module-level object -> type
     decorators: dict[str, str] = field(default_factory=dict)  # decorator -> type it makes
+    configured: CallPatterns = field(default_factory=CallPatterns)  # blocking-calls (ASF400)
+
+    def configured_call(self, name: str) -> Blocking | None:
+        """The user's blocking-calls entry for a canonical name (``pkg.f`` or ``Type.method``)."""
+        matched = self.configured.match(name)
+        if matched is None:
+            return None
+        return replace(matched, what=f"{_short(name)}()")
+
+    def is_configured_type(self, qualname: str) -> bool:
+        """A class the user's blocking-calls patterns name, itself or as ``Type.method``: its
+        instances are tracked so that their methods can match (``legacy_client.Client.fetch``)."""
+        last = qualname.rsplit(".", 1)[-1]
+        if not last[:1].isupper() or not self.configured.patterns:
+            return False
+        return self.configured.match(qualname) is not None or any(
+            fnmatchcase(qualname, pattern.rpartition(".")[0])
+            for group in self.configured.patterns.values()
+            for pattern, _ in group
+        )
 
     def call(self, qualname: str) -> Blocking | None:
         """The entry for calling the function or class with this canonical name."""
@@ -242,8 +268,9 @@ class Catalog:
     def entries(self) -> list[CatalogEntry]:
         """Every call, method and protocol the catalog knows, sorted by code and name."""
         found = [CatalogEntry(b.code, f"{_short(n)}()", b.fix) for n, b in self.calls.items()]
-        for group in self.call_patterns.patterns.values():
-            found.extend(CatalogEntry(b.code, f"{p}()", b.fix) for p, b in group)
+        for patterns in (self.call_patterns, self.configured):
+            for group in patterns.patterns.values():
+                found.extend(CatalogEntry(b.code, f"{p}()", b.fix) for p, b in group)
         for spec in self.types.values():
             for method, blocking in spec.methods.items():
                 note = f"except {', '.join(self._clean(spec.name))}" if method == "*" else ""
@@ -347,6 +374,18 @@ def load_catalog_data(catalog: Catalog, documents: list[tuple[str, dict[str, Any
         for entry in data.get("offload", []):
             for name in entry["calls"]:
                 catalog.offloaders[name] = int(entry.get("argument", 0))
+
+
+@lru_cache(maxsize=8)
+def configured_catalog(blocking_calls: tuple[tuple[str, str], ...]) -> Catalog:
+    """The built-in catalog plus the user's ``blocking-calls`` (pattern, suggestion) entries."""
+    builtin = builtin_catalog()
+    if not blocking_calls:
+        return builtin
+    configured = CallPatterns()
+    for pattern, suggestion in blocking_calls:
+        configured.add(pattern, Blocking(CONFIGURED_CODE, "{name}()", CONFIGURED, suggestion))
+    return replace(builtin, configured=configured)
 
 
 @lru_cache(maxsize=1)

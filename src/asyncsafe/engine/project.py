@@ -27,6 +27,7 @@ class Project:
     extra_files: tuple[str, ...] = ()
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
+    memo: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)  # cross-file facts
 
     @cached_property
     def modules(self) -> dict[str, str]:

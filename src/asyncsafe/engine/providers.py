@@ -15,8 +15,7 @@ class CatalogTypes:
 
     def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
         if isinstance(callee, Ref):
-            made = self.catalog.constructors.get(callee.qualname)
-            return Instance(made) if made else None
+            return self._made_by(callee.qualname)
         if isinstance(callee, Member):
             returned = self.catalog.returns(callee.receiver.type_name, callee.name)
             return Instance(returned) if returned else None
@@ -48,8 +47,13 @@ class CatalogTypes:
     def annotation(self, qualname: str) -> Value | None:
         if qualname in self.catalog.types:
             return Instance(qualname)
-        made = self.catalog.constructors.get(qualname)  # a class that makes a cataloged type
-        return Instance(made) if made else None
+        return self._made_by(qualname)  # a class that makes a cataloged type
+
+    def _made_by(self, qualname: str) -> Instance | None:
+        made = self.catalog.constructors.get(qualname)
+        if made is not None:
+            return Instance(made)
+        return Instance(qualname) if self.catalog.is_configured_type(qualname) else None
 
     def element(self, iterable: Value) -> Value | None:
         return None

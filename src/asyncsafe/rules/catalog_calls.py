@@ -6,13 +6,23 @@ import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
 from asyncsafe.engine.events import CallSite, Checker, EvalSite
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.values import Instance, Member, Ref, Value, canonical_name
 from asyncsafe.engine.walker import dotted
 
 
 class CatalogChecker(Checker):
+    """Also ASF400: the user's ``blocking-calls`` win over the catalog, ``safe-calls`` over both.
+    An awaited call never matches ``blocking-calls``: a pattern like ``mycompany.billing.*`` also
+    covers the package's async twins, and what is awaited returned an awaitable."""
+
     def on_call(self, site: CallSite) -> None:
-        blocking = self.lookup_call(site.callee)
+        name = canonical_name(site.callee)
+        if name is not None and self.ctx.settings.is_safe_call(name):
+            return
+        configured = None
+        if name is not None and not site.awaited:
+            configured = self.ctx.catalog.configured_call(name)
+        blocking = configured or self.lookup_call(site.callee)
         if blocking is not None and self._applies(blocking, site.node):
             self.report(site.node, blocking)
 
