@@ -10,6 +10,7 @@ from pathlib import Path
 from asyncsafe.config import OPTIONS, Settings
 from asyncsafe.diagnostics import Diagnostic
 from asyncsafe.engine.analyze import analyze_source
+from asyncsafe.engine.project import Project
 from asyncsafe.engine.source import Source, decode_source
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>ASF\d{3}(?:\s*,\s*ASF\d{3})*)")
@@ -46,11 +47,31 @@ def load(path: Path) -> Source:
     return source
 
 
+def package_root(path: Path) -> Path | None:
+    """The outermost package directory holding ``path`` (None for a stand-alone module)."""
+    root = None
+    directory = path.parent
+    while (directory / "__init__.py").is_file():
+        root = directory
+        directory = directory.parent
+    return root
+
+
+def fixture_project(path: Path, settings: Settings) -> Project | None:
+    """Multi-module fixtures (packages) are analyzed as a project: the package's modules, named
+    from the package's parent (``django_orm.models``); other fixtures stay single files."""
+    root = package_root(path)
+    return Project(str(root), settings) if root is not None else None
+
+
 def actual(path: Path, text: str | None = None, prefilter: bool = True) -> list[Diagnostic]:
     source = load(path)
     if text is not None:
         source = replace(source, text=text)
-    analysis = analyze_source(source, fixture_settings(source.text), prefilter=prefilter)
+    settings = fixture_settings(source.text)
+    analysis = analyze_source(
+        source, settings, prefilter=prefilter, project=fixture_project(path, settings)
+    )
     assert analysis.error is None, analysis.error
     return analysis.diagnostics
 

@@ -30,10 +30,13 @@ def test_markers_match_findings(path: Path) -> None:
 
 
 def test_fixtures_exist_and_flag_something() -> None:
+    """Every fixture with async code flags something (modules of a multi-module fixture that
+    only feed the project, e.g. settings.py or apps.py, have no async code)."""
     assert FILES, "no fixtures found"
     for path in FILES:
-        if path.name != "__init__.py" and "clean" not in path.stem:
-            assert expected(path.read_text(encoding="utf-8")), f"{path} has no expect markers"
+        text = path.read_text(encoding="utf-8")
+        if "async def" in text and "clean" not in path.stem:
+            assert expected(text), f"{path} has no expect markers"
 
 
 SYNC_ONLY = [

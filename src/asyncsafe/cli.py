@@ -83,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="Django version whose async API to suggest (default: installed, else newest)")
     settings.add_argument("--no-cache", action="store_true", help="do not read or write .asyncsafe_cache")
     settings.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
+    fixes = check.add_argument_group("fixes")
+    fixes.add_argument("--fix", action="store_true",
+                       help="rewrite what can be fixed with certainty (e.g. time.sleep -> await asyncio.sleep), "
+                            "then report what remains")
+    fixes.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff and write nothing (exit 1 if there are any)")
+    fixes.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix/--diff: also apply fixes that can change behaviour")
     output = check.add_argument_group("output")
     output.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
     output.add_argument("--output-file", type=Path, metavar="FILE", help="write the report here instead of stdout")
@@ -132,27 +140,39 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from asyncsafe.engine.runner import run
-    from asyncsafe.report import FORMATS, statistics, summary
+    from asyncsafe.engine.runner import FixMode, run
+    from asyncsafe.report import FORMATS, fixed_line, statistics, summary
 
     try:
         settings = _settings(args)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_ERROR
-    result = run(args.paths or ["."], settings, use_cache=not args.no_cache, jobs=args.jobs)
-    for error in result.errors:
-        print(error, file=sys.stderr)
+    fix = FixMode(write=not args.diff, unsafe=args.unsafe_fixes) if args.fix or args.diff else None
+    result = run(args.paths or ["."], settings, use_cache=not args.no_cache, jobs=args.jobs, fix=fix)
+    for problem in (*result.errors, *result.warnings):
+        print(problem, file=sys.stderr)
+    if args.diff:
+        _emit(args, "".join(change.diff() for change in result.changes))
+        if not args.quiet:
+            print(fixed_line(result, would=True), file=sys.stderr)
+        if result.errors:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if result.changes else EXIT_CLEAN
     report = statistics(result) if args.statistics else FORMATS[args.format](result)
     if args.format == "text" and not args.quiet:
-        report += summary(result)
+        report += summary(result, fixing=fix is not None)
+    _emit(args, report)
+    if result.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.diagnostics else EXIT_CLEAN
+
+
+def _emit(args: argparse.Namespace, report: str) -> None:
     if args.output_file is not None:
         args.output_file.write_text(report, encoding="utf-8")
     else:
         sys.stdout.write(report)
-    if result.errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if result.diagnostics else EXIT_CLEAN
 
 
 def _rules() -> int:

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -169,17 +169,26 @@ class Settings:
         return tuple(
             code
             for pattern, codes in self.per_file_ignores.items()
-            if _glob_match(relative, pattern)
+            if PathMatcher((pattern,)).matches(relative)
             for code in codes
         )
 
     def is_excluded(self, path: str, user_only: bool = False) -> bool:
-        patterns = (
-            self.extend_exclude
-            if user_only and self.exclude == DEFAULT_EXCLUDE
-            else (*self.exclude, *self.extend_exclude)
-        )
-        return any(_glob_match(_relative(path, self.root), p) for p in patterns)
+        """Excluded by a pattern; ``user_only`` skips the defaults (for files named explicitly)."""
+        matcher = self._user_excludes if user_only else self._excludes
+        return matcher.matches(_relative(path, self.root))
+
+    def excludes(self) -> PathMatcher:
+        return self._excludes
+
+    @cached_property
+    def _excludes(self) -> PathMatcher:
+        return PathMatcher((*self.exclude, *self.extend_exclude))
+
+    @cached_property
+    def _user_excludes(self) -> PathMatcher:
+        defaults = self.exclude == DEFAULT_EXCLUDE
+        return PathMatcher(self.extend_exclude if defaults else (*self.exclude, *self.extend_exclude))
 
     def is_safe_call(self, name: str) -> bool:
         """Whether the configuration declares this canonical name (``pkg.func`` or
@@ -239,22 +248,45 @@ def selector_matches(code: str, selector: str) -> bool:
 
 
 def _relative(path: str, root: str) -> str:
-    try:
-        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    """``path`` relative to ``root`` with ``/`` separators (as given when outside the root)."""
+    absolute, base = os.path.abspath(path), os.path.abspath(root)
+    if absolute == base:
+        return "."
+    prefix = base.rstrip(os.sep) + os.sep
+    inside = absolute[len(prefix):] if absolute.startswith(prefix) else path
+    return inside.replace(os.sep, "/")
 
 
-def _glob_match(relative: str, pattern: str) -> bool:
-    """A pattern matches the relative path, any leading part of it, or any path component."""
-    pattern = pattern.rstrip("/")
-    parts = relative.split("/")
-    if "/" not in pattern:
-        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
-    return any(
-        fnmatch.fnmatchcase("/".join(parts[: i + 1]), pattern.lstrip("./"))
-        for i in range(len(parts))
-    )
+class PathMatcher:
+    """Glob patterns, compiled once. A pattern without ``/`` matches any path component (so
+    ``build`` skips every build directory); one with ``/`` matches the path relative to the
+    config root, or any leading part of it (so ``src/legacy`` skips everything below)."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        names = [p.rstrip("/") for p in patterns if "/" not in p.rstrip("/")]
+        paths = [p.rstrip("/").removeprefix("./") for p in patterns if "/" in p.rstrip("/")]
+        self._name = _compile(names)
+        self._path = _compile(paths)
+        self.has_path_patterns = bool(paths)
+
+    def matches_name(self, name: str) -> bool:
+        """Only the last component: enough while walking, where parents were already tested."""
+        return bool(self._name and self._name.match(name))
+
+    def matches(self, relative: str) -> bool:
+        parts = relative.split("/")
+        if self._name and any(self._name.match(part) for part in parts):
+            return True
+        return bool(
+            self._path
+            and any(self._path.match("/".join(parts[: i + 1])) for i in range(len(parts)))
+        )
+
+
+def _compile(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
 def find_config(paths: Iterable[str]) -> Path | None:

@@ -18,6 +18,7 @@ class Diagnostic:
     code: str
     message: str
     suggestion: str | None = None
+    fixable: str | None = None  # "safe" or "unsafe" when --fix (--unsafe-fixes) can rewrite it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -17,6 +17,19 @@ Names in ``calls`` and the keys of ``returns`` and ``attributes`` may be fnmatch
 member is only taken to be an attribute when something is read off it, so ``client.messages``
 stays a method when it is called. ``"*"`` in a type's ``methods`` means every public method except
 the type's ``clean`` patterns (the methods that do no I/O).
+
+A ``[[block]]`` entry may name its ``twin``: the async API that takes the same arguments, so
+``--fix`` can rewrite the call (only from the Django version in ``since`` on):
+
+* for ``calls``, a canonical function name: ``twin = "asyncio.sleep"`` rewrites
+  ``time.sleep(x)`` to ``await asyncio.sleep(x)`` (importing ``asyncio`` when needed);
+  ``{name}`` stands for the flagged function's own name (``"aiofiles.os.{name}"``);
+* for ``methods``, a method name on the same receiver, ``{name}`` standing for the flagged
+  method: ``twin = "a{name}"`` rewrites ``qs.get(...)`` to ``await qs.aget(...)``;
+* for ``protocols``, ``twin = "async for"`` rewrites ``for x in qs`` to ``async for x in qs``.
+
+``twin-safe = false`` marks a rewrite that can change behaviour (applied with --unsafe-fixes).
+For a pattern call or a ``"*"`` method, ``{name}`` is filled in with the name that matched.
 """
 
 from __future__ import annotations
@@ -70,6 +83,20 @@ class Blocking:
     only_when_given: tuple[str, ...] = ()
     since: tuple[int, int] | None = None  # Django version where ``fix`` first exists
     fix_before: str | None = None  # the advice for older Django versions
+    twin: str | None = None  # the async API --fix rewrites to (see the module docstring)
+    twin_safe: bool = True
+    what_given: bool = False  # ``what`` written in the entry, kept for every name it matches
+
+    def twin_for(self, django: tuple[int, int]) -> str | None:
+        """The rewrite target, if the configured Django version has it."""
+        if self.since is not None and django < self.since:
+            return None
+        return self.twin
+
+    def named(self, name: str, what: str) -> Blocking:
+        """A pattern entry for the name that matched it (``what`` unless the entry has its own)."""
+        twin = self.twin.replace("{name}", name.rpartition(".")[2]) if self.twin else None
+        return replace(self, what=self.what if self.what_given else what, twin=twin)
 
     def suggestion(self, django: tuple[int, int]) -> str:
         if self.since is not None and django < self.since and self.fix_before:
@@ -169,7 +196,7 @@ class Catalog:
         matched = self.configured.match(name)
         if matched is None:
             return None
-        return replace(matched, what=f"{_short(name)}()")
+        return matched.named(name, f"{_short(name)}()")
 
     def is_configured_type(self, qualname: str) -> bool:
         """A class the user's blocking-calls patterns name, itself or as ``Type.method``: its
@@ -189,9 +216,7 @@ class Catalog:
         if found is not None:
             return found
         matched = self.call_patterns.match(qualname)
-        if matched is None:
-            return None
-        return replace(matched, what=matched.what.replace("{name}", _short(qualname)))
+        return None if matched is None else matched.named(qualname, f"{_short(qualname)}()")
 
     def type_chain(self, name: str) -> list[TypeSpec]:
         """The type and its cataloged bases, nearest first."""
@@ -215,7 +240,7 @@ class Catalog:
             return None
         for spec in chain:
             if "*" in spec.methods:
-                return replace(spec.methods["*"], what=f"{spec.display}.{method}()")
+                return spec.methods["*"].named(method, f"{spec.display}.{method}()")
         return None
 
     def protocol(self, type_name: str, protocol: str) -> Blocking | None:
@@ -299,7 +324,8 @@ def _parse_condition(text: str) -> Condition:
     return Condition(position=None, keyword=key, value=value)
 
 
-def _blocking(entry: dict[str, Any], what: str) -> Blocking:
+def _blocking(entry: dict[str, Any], what: str, name: str = "") -> Blocking:
+    twin = entry.get("twin")
     return Blocking(
         code=entry["code"],
         what=entry.get("what", what),
@@ -309,6 +335,9 @@ def _blocking(entry: dict[str, Any], what: str) -> Blocking:
         only_when_given=tuple(entry.get("only_when_given", [])),
         since=_version(entry["since"]) if "since" in entry else None,
         fix_before=entry.get("fix_before"),
+        twin=twin.replace("{name}", name) if isinstance(twin, str) else None,
+        twin_safe=bool(entry.get("twin-safe", True)),
+        what_given="what" in entry,
     )
 
 
@@ -346,14 +375,15 @@ PROTOCOL_VERBS = {
 
 def _add_block(catalog: Catalog, entry: dict[str, Any]) -> None:
     for name in entry.get("calls", []):
-        if is_pattern(name):
-            catalog.call_patterns.add(name, _blocking(entry, "{name}()"))
+        if is_pattern(name):  # what and twin are filled in when a name matches
+            catalog.call_patterns.add(name, _blocking(entry, "{qualname}()", "{name}"))
         else:
-            catalog.calls[name] = _blocking(entry, f"{_short(name)}()")
+            catalog.calls[name] = _blocking(entry, f"{_short(name)}()", name.rpartition(".")[2])
     for type_name, methods in entry.get("methods", {}).items():
         spec = catalog.types.setdefault(type_name, TypeSpec(type_name))
         for method in methods:
-            spec.methods[method] = _blocking(entry, f"{spec.display}.{method}()")
+            name = "{name}" if is_pattern(method) else method  # filled in on a match
+            spec.methods[method] = _blocking(entry, f"{spec.display}.{method}()", name)
     for type_name, protocols in entry.get("protocols", {}).items():
         spec = catalog.types.setdefault(type_name, TypeSpec(type_name))
         for protocol in protocols:

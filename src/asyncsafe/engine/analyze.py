@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -10,12 +11,12 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from asyncsafe.catalog import Catalog, configured_catalog
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.events import FileContext, Finding
+from asyncsafe.engine.events import FileContext, Finding, Fix
 from asyncsafe.engine.exports import ProjectExports
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
 from asyncsafe.engine.source import Source
 from asyncsafe.engine.walker import Walker
 
@@ -27,6 +28,9 @@ class FileAnalysis:
     error: FileError | None = None
     sync_findings: list[Finding] = field(default_factory=list)
     functions: list[FunctionInfo] = field(default_factory=list)
+    # For --fix: the parsed tree the fixes' targets live in, and each diagnostic's fix.
+    module: cst.Module | None = None
+    fixes: dict[Diagnostic, Fix] = field(default_factory=dict)
 
 
 def might_hold_async(text: str) -> bool:
@@ -38,15 +42,26 @@ def parse(source: Source) -> cst.Module | FileError:
     try:
         return cst.parse_module(source.text)
     except cst.ParserSyntaxError as exc:
-        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        return FileError(
-            source.path,
-            f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}",
-        )
+        return _syntax_error(source, exc)
     except (RecursionError, MemoryError):
         return FileError(source.path, "could not parse: nesting too deep")
     except Exception as exc:  # libcst's native parser can raise other errors on odd input
         return FileError(source.path, f"could not parse: {type(exc).__name__}: {exc}")
+
+
+def _syntax_error(source: Source, exc: cst.ParserSyntaxError) -> FileError:
+    """Locate the error with CPython's parser: libcst's native parser points past it."""
+    try:
+        compile(source.text, source.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as py_exc:
+        column = f", column {py_exc.offset}" if py_exc.offset else ""
+        return FileError(source.path, f"syntax error at line {py_exc.lineno}{column}: {py_exc.msg}")
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+    return FileError(
+        source.path, f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}"
+    )
 
 
 def analyze_source(
@@ -75,7 +90,7 @@ def build_context(
     resolver = Resolver(providers)
     if project is not None:
         resolver.declarations.exports = ProjectExports(project, settings, catalog)
-    return FileContext(
+    ctx = FileContext(
         path=path,
         module=module_name_for(path),
         is_package=is_package_init(path),
@@ -84,6 +99,10 @@ def build_context(
         resolver=resolver,
         project=project,
     )
+    for provider in providers:
+        if isinstance(provider, FileAware):
+            provider.start_file(ctx)
+    return ctx
 
 
 def analyze_module(
@@ -103,30 +122,49 @@ def analyze_module(
     for finding in ctx.findings:
         is_async = finding.function is not None and finding.function.is_async
         (in_async if is_async else in_sync).append(finding)
+    diagnostics, fixes = to_diagnostics(path, module, in_async)
     return FileAnalysis(
         path,
-        diagnostics=to_diagnostics(path, module, in_async),
+        diagnostics=diagnostics,
         sync_findings=in_sync,
         functions=walker.functions,
+        module=module,
+        fixes=fixes,
     )
 
 
-def to_diagnostics(path: str, module: cst.Module, findings: list[Finding]) -> list[Diagnostic]:
+def to_diagnostics(
+    path: str, module: cst.Module, findings: list[Finding]
+) -> tuple[list[Diagnostic], dict[Diagnostic, Fix]]:
+    """Positioned, de-duplicated diagnostics, and the fix of each one that has one."""
     if not findings:
-        return []
+        return [], {}
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    unique: dict[tuple[int, int, str], Diagnostic] = {}
+    unique: dict[tuple[int, int, str], tuple[Diagnostic, Fix | None]] = {}
     for finding in findings:
         where: CodeRange = positions[finding.node]
-        diagnostic = Diagnostic(
-            path=path,
-            line=where.start.line,
-            column=where.start.column + 1,
-            end_line=where.end.line,
-            end_column=where.end.column + 1,
-            code=finding.code,
-            message=finding.message,
-            suggestion=finding.suggestion,
+        key = (where.start.line, where.start.column + 1, finding.code)
+        if key in unique and (unique[key][1] is not None or finding.fix is None):
+            continue
+        unique[key] = (
+            Diagnostic(
+                path=path,
+                line=where.start.line,
+                column=where.start.column + 1,
+                end_line=where.end.line,
+                end_column=where.end.column + 1,
+                code=finding.code,
+                message=finding.message,
+                suggestion=finding.suggestion,
+                fixable=_applicability(finding.fix),
+            ),
+            finding.fix,
         )
-        unique.setdefault((diagnostic.line, diagnostic.column, diagnostic.code), diagnostic)
-    return sorted(unique.values())
+    fixes = {diagnostic: fix for diagnostic, fix in unique.values() if fix is not None}
+    return sorted(diagnostic for diagnostic, _ in unique.values()), fixes
+
+
+def _applicability(fix: Fix | None) -> str | None:
+    if fix is None:
+        return None
+    return "safe" if fix.safe else "unsafe"

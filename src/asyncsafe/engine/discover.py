@@ -17,7 +17,9 @@ def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[File
         if not os.path.lexists(path):
             errors.append(FileError(path, "no such file or directory"))
         elif os.path.isdir(path):
-            for file in _walk(path, settings, visited_dirs):
+            if settings.is_excluded(path, user_only=True):
+                continue
+            for file in _walk(path, settings, visited_dirs, errors):
                 found.setdefault(os.path.realpath(file), file)
         elif not os.path.exists(path):
             errors.append(FileError(path, "broken symbolic link"))
@@ -26,7 +28,12 @@ def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[File
     return sorted(found.values()), errors
 
 
-def _walk(directory: str, settings: Settings, visited: set[tuple[int, int]]) -> list[str]:
+def _walk(
+    directory: str,
+    settings: Settings,
+    visited: set[tuple[int, int]],
+    errors: list[FileError],
+) -> list[str]:
     try:
         stat = os.stat(directory)
     except OSError:
@@ -37,17 +44,23 @@ def _walk(directory: str, settings: Settings, visited: set[tuple[int, int]]) -> 
     visited.add(key)
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        errors.append(FileError(directory, f"cannot read directory: {exc.strerror or exc}"))
         return []
     files: list[str] = []
+    excludes = settings.excludes()
     for entry in entries:
         path = os.path.join(directory, entry.name) if directory != "." else entry.name
-        if settings.is_excluded(path):
+        # Parents already passed: testing the new component is enough, except for path
+        # patterns (a/b), which need the whole relative path.
+        if excludes.matches_name(entry.name) or (
+            excludes.has_path_patterns and settings.is_excluded(path)
+        ):
             continue
         try:
             if entry.is_dir():
                 if not os.path.exists(os.path.join(path, "pyvenv.cfg")):
-                    files.extend(_walk(path, settings, visited))
+                    files.extend(_walk(path, settings, visited, errors))
             elif entry.name.endswith(".py") and entry.is_file():
                 files.append(path)
         except OSError:

@@ -3,7 +3,7 @@
 ``from myapp.clients import redis_client`` or ``from myapp.tasks import send_email``: what the
 name holds is decided in its own module. That module's top-level statements are pre-scanned
 (imports, assignments, class attribute facts, decorators: the walker's pre-scan, no visit), once
-per run and module, and kept in the project's memo. Only objects of a known type are answered;
+per run and module, and kept in the project's facts. Only objects of a known type are answered;
 anything else stays unknown, as it would for an unparsed library.
 """
 
@@ -61,12 +61,14 @@ class ProjectExports:
         return (facts, split[1]) if facts is not None else None
 
     def _facts(self, module: str) -> ModuleFacts | None:
-        key = ("exports", module)
-        if key not in self.project.memo:
-            self.project.memo[key] = None  # an import cycle finds nothing instead of looping
-            self.project.memo[key] = self._scan(module)
-        found = self.project.memo[key]
-        return found if isinstance(found, ModuleFacts) else None
+        scanning: set[str] = self.project.facts("exports:scanning", lambda _: set())
+        if module in scanning:
+            return None  # an import cycle finds nothing instead of looping
+        scanning.add(module)
+        try:
+            return self.project.facts(f"exports:{module}", lambda _: self._scan(module))
+        finally:
+            scanning.discard(module)
 
     def _scan(self, module: str) -> ModuleFacts | None:
         from asyncsafe.engine.analyze import build_context

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from asyncsafe.config import Settings, selector_matches
 from asyncsafe.diagnostics import Diagnostic
 
 NOQA = re.compile(
@@ -41,3 +42,11 @@ def apply_noqa(diagnostics: Sequence[Diagnostic], text: str) -> list[Diagnostic]
         return []
     lines = text.splitlines()
     return [d for d in diagnostics if not is_suppressed(d, lines)]
+
+
+def drop_ignored(settings: Settings, path: str, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """Drop the codes ``per-file-ignores`` switches off for ``path``."""
+    ignored = settings.ignored_in(path)
+    if not ignored:
+        return list(diagnostics)
+    return [d for d in diagnostics if not any(selector_matches(d.code, code) for code in ignored)]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 import libcst as cst
 
@@ -19,6 +21,8 @@ from asyncsafe.engine.discover import discover
 from asyncsafe.engine.modules import module_name_for
 from asyncsafe.engine.source import Source, read_source
 
+T = TypeVar("T")
+
 
 @dataclass
 class Project:
@@ -27,7 +31,7 @@ class Project:
     extra_files: tuple[str, ...] = ()
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
-    memo: dict[tuple[str, str], object] = field(default_factory=dict, repr=False)  # cross-file facts
+    _facts: dict[str, object] = field(default_factory=dict, repr=False)
 
     @cached_property
     def modules(self) -> dict[str, str]:
@@ -63,6 +67,15 @@ class Project:
             except Exception:  # a broken file is reported when it is checked itself
                 self._trees[module] = None
         return self._trees[module]
+
+    def facts(self, key: str, build: Callable[[Project], T]) -> T:
+        """A project-wide fact (e.g. the Django model index), built on first use, once per process.
+
+        ``key`` names the fact; ``build`` must return the same type for the same key.
+        """
+        if key not in self._facts:
+            self._facts[key] = build(self)
+        return self._facts[key]  # type: ignore[return-value]
 
     @cached_property
     def fingerprint(self) -> str:

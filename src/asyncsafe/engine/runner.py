@@ -6,16 +6,25 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from asyncsafe.config import Settings, selector_matches
+from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.analyze import analyze_source, might_hold_async
 from asyncsafe.engine.cache import Cache
 from asyncsafe.engine.discover import discover
-from asyncsafe.engine.noqa import apply_noqa
+from asyncsafe.engine.noqa import apply_noqa, drop_ignored
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.source import Source, decode_source, read_source
+from asyncsafe.fix import FileChange, FixOutcome, fix_source, write_atomically
 
 PARALLEL_THRESHOLD = 8
+
+
+@dataclass(frozen=True)
+class FixMode:
+    """``--fix`` (write) or ``--diff`` (compute only); ``unsafe`` adds --unsafe-fixes."""
+
+    write: bool
+    unsafe: bool = False
 
 
 @dataclass
@@ -23,6 +32,12 @@ class RunResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     files_checked: int = 0
+    changes: list[FileChange] = field(default_factory=list)  # written (--fix) or proposed (--diff)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def fixed(self) -> int:
+        return sum(change.fixed for change in self.changes)
 
 
 def check_source(
@@ -42,17 +57,30 @@ def _init_worker(project: Project) -> None:
 
 
 def _check_bytes(
-    path: str, data: bytes, settings: Settings, project: Project | None = None
-) -> tuple[list[Diagnostic], FileError | None]:
+    path: str,
+    data: bytes,
+    settings: Settings,
+    fix: FixMode | None = None,
+    project: Project | None = None,
+) -> FixOutcome:
     source = decode_source(path, data)
     if isinstance(source, FileError):
-        return [], source
-    return check_source(source, settings, project or _WORKER_PROJECT)
+        return FixOutcome([], source)
+    project = project or _WORKER_PROJECT
+    if fix is not None:
+        return fix_source(source, settings, project, unsafe=fix.unsafe)
+    return FixOutcome(*check_source(source, settings, project))
 
 
 def run(
-    paths: list[str], settings: Settings, *, use_cache: bool = True, jobs: int | None = None
+    paths: list[str],
+    settings: Settings,
+    *,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    fix: FixMode | None = None,
 ) -> RunResult:
+    """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``)."""
     files, errors = discover(paths, settings)
     result = RunResult(errors=list(errors), files_checked=len(files))
     project = Project(settings.root, settings, extra_files=tuple(files))
@@ -67,18 +95,38 @@ def run(
         else:
             key = cache.key(path, source.data, project.fingerprint) if cache else None
             cached = cache.get(key) if cache and key else None
-            if cached is not None:
+            # Cached diagnostics carry no fixes: a file with findings is analyzed again.
+            if cached is not None and not (fix is not None and cached[0]):
                 _collect(result, settings, path, *cached)
             else:
                 pending.append((path, source.data, key))
-    analyzed = _analyze_all(pending, settings, project, jobs)
-    for (path, _, key), (diagnostics, error) in zip(pending, analyzed):
-        if cache and key:
-            cache.put(key, diagnostics, error)
-        _collect(result, settings, path, diagnostics, error)
+    analyzed = _analyze_all(pending, settings, project, jobs, fix)
+    for (path, _, key), outcome in zip(pending, analyzed):
+        if cache and key and fix is None:
+            cache.put(key, outcome.diagnostics, outcome.error)
+        diagnostics = _take_change(result, outcome, fix)
+        _collect(result, settings, path, diagnostics, outcome.error)
     result.diagnostics.sort()
     result.errors.sort()
     return result
+
+
+def _take_change(result: RunResult, outcome: FixOutcome, fix: FixMode | None) -> list[Diagnostic]:
+    """Write (or only record) a file's fix; the diagnostics to report for the file."""
+    if outcome.warning is not None:
+        result.warnings.append(outcome.warning)
+    change = outcome.change
+    if change is None or fix is None:
+        return outcome.diagnostics
+    if not fix.write:
+        result.changes.append(change)
+        return list(change.diagnostics_before)
+    error = write_atomically(change)
+    if error is not None:
+        result.errors.append(error)
+        return list(change.diagnostics_before)
+    result.changes.append(change)
+    return outcome.diagnostics
 
 
 def _analyze_all(
@@ -86,10 +134,11 @@ def _analyze_all(
     settings: Settings,
     project: Project,
     jobs: int | None,
-) -> list[tuple[list[Diagnostic], FileError | None]]:
+    fix: FixMode | None,
+) -> list[FixOutcome]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
-        return [_check_bytes(path, data, settings, project) for path, data, _ in pending]
+        return [_check_bytes(path, data, settings, fix, project) for path, data, _ in pending]
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(project,)
     ) as pool:
@@ -99,6 +148,7 @@ def _analyze_all(
                 [p for p, _, _ in pending],
                 [d for _, d, _ in pending],
                 [settings] * len(pending),
+                [fix] * len(pending),
                 chunksize=max(1, len(pending) // (workers * 4)),
             )
         )
@@ -114,7 +164,4 @@ def _collect(
     if error is not None:
         result.errors.append(error)
         return
-    ignored = settings.ignored_in(path)
-    result.diagnostics.extend(
-        d for d in diagnostics if not any(selector_matches(d.code, code) for code in ignored)
-    )
+    result.diagnostics.extend(drop_ignored(settings, path, diagnostics))

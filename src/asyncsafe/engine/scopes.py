@@ -10,12 +10,15 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import libcst as cst
 
 from asyncsafe.engine.declarations import Declarations
 from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+
+if TYPE_CHECKING:
+    from asyncsafe.engine.events import FileContext
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 UNWRAPPED_ANNOTATIONS = frozenset(
@@ -23,6 +26,12 @@ UNWRAPPED_ANNOTATIONS = frozenset(
     for module in ("typing", "typing_extensions")
     for name in ("Optional", "Annotated", "ClassVar", "Final")
 )
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None" or (
+        isinstance(node, cst.SimpleString) and node.evaluated_value == "None"
+    )
 
 
 class ScopeKind(Enum):
@@ -71,6 +80,14 @@ class TypeProvider(Protocol):
     def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None: ...
 
     def subscript(self, value: Value, node: cst.Subscript) -> Value | None: ...
+
+
+@runtime_checkable
+class FileAware(Protocol):
+    """Optional for providers: told which file is analyzed (its module, settings and project)
+    before the walk starts, for knowledge that depends on the file (e.g. the project's models)."""
+
+    def start_file(self, ctx: FileContext) -> None: ...
 
 
 class Resolver:
@@ -159,28 +176,36 @@ class Resolver:
             except (cst.ParserSyntaxError, TypeError):
                 return UNKNOWN
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            left = self.annotation(node.left)
-            return left if left is not UNKNOWN else self.annotation(node.right)
+            return self._union_annotation([node.left, node.right])
         if isinstance(node, cst.Subscript):
-            return self._subscripted_annotation(node)
+            found = self._subscripted_annotation(node)
+            if found is not None:
+                return found
         target = self.resolve(node)
         if isinstance(target, Ref):
             return self._ask_name("annotation", target.qualname)
         return UNKNOWN
 
-    def _subscripted_annotation(self, node: cst.Subscript) -> Value:
+    def _subscripted_annotation(self, node: cst.Subscript) -> Value | None:
         """``Optional[X]``/``ClassVar[X]``/``Final[X]``/``Annotated[X, ...]`` -> X; ``Union[X, Y]``
-        -> the first known; ``Generic[T]`` -> ``Generic`` (``redis.Redis[bytes]`` is a Redis)."""
+        -> the first known; a generic such as ``QuerySet[Book]`` or ``redis.Redis[bytes]`` -> what
+        the class says."""
         outer = self.resolve(node.value)
         if not isinstance(outer, Ref):
-            return UNKNOWN
+            return None
         arguments = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
         if outer.qualname in UNWRAPPED_ANNOTATIONS:
             return self.annotation(arguments[0]) if arguments else UNKNOWN
         if outer.qualname == "typing.Union":
-            known = (self.annotation(a) for a in arguments)
-            return next((v for v in known if v is not UNKNOWN), UNKNOWN)
+            return self._union_annotation(arguments)
         return self._ask_name("annotation", outer.qualname)
+
+    def _union_annotation(self, members: list[cst.BaseExpression]) -> Value:
+        """``X | None`` is an X; ``list | QuerySet`` may be a list, so it is nothing known."""
+        types = [self.annotation(m) for m in members if not _is_none(m)]
+        if types and all(t == types[0] for t in types):
+            return types[0]
+        return UNKNOWN
 
     def element(self, iterable: Value) -> Value:
         return self._ask("element", iterable)

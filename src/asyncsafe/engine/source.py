@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import tokenize
+import re
 from dataclasses import dataclass
 
 from asyncsafe.diagnostics import FileError
+
+
+CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,9 @@ def decode_source(path: str, data: bytes) -> Source | FileError:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        return FileError(path, f"invalid encoding declaration: {exc.msg}")
+        if _declares_encoding(data):
+            return FileError(path, f"invalid encoding declaration: {exc.msg}")
+        encoding = "utf-8"  # no cookie: the bytes themselves are bad; decoding says where
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -33,6 +39,10 @@ def decode_source(path: str, data: bytes) -> Source | FileError:
     if text.startswith("\ufeff"):
         text = text[1:]
     return Source(path, data, text, encoding)
+
+
+def _declares_encoding(data: bytes) -> bool:
+    return any(CODING_COOKIE.match(line) for line in data.splitlines()[:2])
 
 
 def read_source(path: str) -> Source | FileError:

@@ -1,4 +1,7 @@
-"""Output formats. Each formatter turns a RunResult into the text written to stdout."""
+"""Output formats. Each formatter turns a RunResult into the text written to stdout.
+
+``text`` (default), ``json``, ``github`` (workflow annotations) and ``sarif`` (SARIF 2.1.0).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,10 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
+from asyncsafe.diagnostics import Diagnostic
 from asyncsafe.engine.runner import RunResult
+from asyncsafe.report.github import github
+from asyncsafe.report.sarif import sarif
 from asyncsafe.rules.registry import all_rules
 
 
@@ -30,16 +36,45 @@ def statistics(result: RunResult) -> str:
     )
 
 
-def summary(result: RunResult) -> str:
-    files = len({d.path for d in result.diagnostics})
-    checked = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''} checked"
+def summary(result: RunResult, fixing: bool = False) -> str:
+    checked = f"{_plural(result.files_checked, 'file')} checked"
+    if result.errors:
+        checked += f", {_plural(len(result.errors), 'path')} could not be checked"
+    lines = [fixed_line(result, would=False)] if fixing and result.changes else []
     if not result.diagnostics:
-        return f"All checks passed ({checked}).\n"
-    count = len(result.diagnostics)
-    return (
-        f"Found {count} finding{'s' if count != 1 else ''} in {files} "
-        f"file{'s' if files != 1 else ''} ({checked}).\n"
-    )
+        verdict = "No findings" if result.errors else "All checks passed"
+        lines.append(f"{verdict} ({checked}).")
+    else:
+        files = len({d.path for d in result.diagnostics})
+        count = _plural(len(result.diagnostics), "finding")
+        lines.append(f"Found {count} in {_plural(files, 'file')} ({checked}).")
+        lines += _fixable_hint(result.diagnostics, fixing)
+    return "".join(f"{line}\n" for line in lines)
 
 
-FORMATS: dict[str, Callable[[RunResult], str]] = {"text": text, "json": json_format}
+def fixed_line(result: RunResult, would: bool) -> str:
+    fixed = _plural(result.fixed, "finding")
+    files = _plural(len(result.changes), "file")
+    return f"Would fix {fixed} in {files}." if would else f"Fixed {fixed} in {files}."
+
+
+def _fixable_hint(diagnostics: list[Diagnostic], fixing: bool) -> list[str]:
+    """How many findings --fix would rewrite (after --fix: only the unsafe ones left)."""
+    safe = 0 if fixing else sum(d.fixable == "safe" for d in diagnostics)
+    unsafe = sum(d.fixable == "unsafe" for d in diagnostics)
+    if safe:
+        more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+        return [f"{safe} fixable with --fix{more}."]
+    return [f"{unsafe} fixable with --unsafe-fixes."] if unsafe else []
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+FORMATS: dict[str, Callable[[RunResult], str]] = {
+    "text": text,
+    "json": json_format,
+    "github": github,
+    "sarif": sarif,
+}

@@ -12,12 +12,14 @@ from asyncsafe.engine.scopes import TypeProvider
 
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[type[Checker], ...]:
-    from asyncsafe.rules import catalog_calls, sdk, stdlib_http
+    from asyncsafe.rules import catalog_calls, django_orm, sdk, stdlib_http
 
-    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS, *sdk.CHECKERS)
+    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS, *django_orm.CHECKERS, *sdk.CHECKERS)
 
 
 @lru_cache(maxsize=1)
 def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     """Type knowledge that rule families add beyond the data catalog."""
-    return ()
+    from asyncsafe.django.orm import OrmTypes
+
+    return (OrmTypes,)

@@ -5,15 +5,30 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
-from asyncsafe.engine.events import CallSite, Checker, EvalSite
+from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fix
+from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Instance, Member, Ref, Value, canonical_name
 from asyncsafe.engine.walker import dotted
+from asyncsafe.rules.rewrites import (
+    Parents,
+    async_for,
+    await_allowed,
+    await_canonical_twin,
+    await_method_twin,
+)
 
 
 class CatalogChecker(Checker):
     """Also ASF400: the user's ``blocking-calls`` win over the catalog, ``safe-calls`` over both.
     An awaited call never matches ``blocking-calls``: a pattern like ``mycompany.billing.*`` also
     covers the package's async twins, and what is awaited returned an awaitable."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.parents = Parents()  # built per function, only when a fix is made
+
+    def on_function_exit(self, function: FunctionInfo) -> None:
+        self.parents.forget(function)
 
     def on_call(self, site: CallSite) -> None:
         name = canonical_name(site.callee)
@@ -24,17 +39,38 @@ class CatalogChecker(Checker):
             configured = self.ctx.catalog.configured_call(name)
         blocking = configured or self.lookup_call(site.callee)
         if blocking is not None and self._applies(blocking, site.node):
-            self.report(site.node, blocking)
+            self.report(site.node, blocking, self._call_fix(site, blocking))
 
     def on_evaluate(self, site: EvalSite) -> None:
         if isinstance(site.value, Instance):
             blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
             if blocking is not None:
-                self.report(site.node, blocking)
+                self.report(site.node, blocking, self._protocol_fix(site, blocking))
 
-    def report(self, node: cst.CSTNode, blocking: Blocking) -> None:
+    def report(self, node: cst.CSTNode, blocking: Blocking, fix: Fix | None = None) -> None:
         django = self.ctx.settings.django
-        self.ctx.report(node, blocking.code, blocking.message(django), blocking.suggestion(django))
+        self.ctx.report(
+            node, blocking.code, blocking.message(django), blocking.suggestion(django), fix=fix
+        )
+
+    def _call_fix(self, site: CallSite, blocking: Blocking) -> Fix | None:
+        twin = blocking.twin_for(self.ctx.settings.django)
+        if twin is None or site.awaited or site.function is None or not site.in_async:
+            return None
+        if not await_allowed(self.parents, site.function, site.node):
+            return None
+        parent = self.parents.of(site.function, site.node)
+        if isinstance(site.callee, Member):
+            return await_method_twin(site.node, twin, parent, safe=blocking.twin_safe)
+        return await_canonical_twin(
+            self.ctx.resolver, site.node, twin, parent, safe=blocking.twin_safe
+        )
+
+    def _protocol_fix(self, site: EvalSite, blocking: Blocking) -> Fix | None:
+        twin = blocking.twin_for(self.ctx.settings.django)
+        if twin != "async for" or site.protocol != "iterate" or site.function is None or not site.in_async:
+            return None
+        return async_for(site.node, self.parents, site.function, safe=blocking.twin_safe)
 
     def lookup_call(self, callee: Value) -> Blocking | None:
         if isinstance(callee, Ref):

@@ -16,6 +16,7 @@ class RuleSpec:
     fix: str
     default_enabled: bool = True
     since: str | None = None  # Django version where the async alternative first exists
+    autofix: str | None = None  # what --fix rewrites, when rule code (not the catalog) fixes
 
     def explanation(self) -> str:
         opt_in = (
