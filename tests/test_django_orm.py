@@ -158,7 +158,7 @@ def test_reverse_accessors_respect_plus_and_symmetrical(tmp_path: Path) -> None:
     index = ModelIndex.for_project(Project(str(package), ALL))
     person = index.model("shop.models.Person")
     assert person is not None
-    assert set(index.reverse_relations().get("shop.models.Person", {})) == {"followers"}
+    assert set(index.reverse_accessors("shop.models.Person")) == {"followers"}
 
 
 def test_managers_and_custom_querysets() -> None:
@@ -234,23 +234,31 @@ def test_index_is_lazy_and_prefiltered(tmp_path: Path) -> None:
             "shop/authors.py": AUTHOR,
             "shop/utils.py": "def helper():\n    return 1\n",
             "shop/forms.py": "from django import forms\n\nclass BookForm(forms.Form):\n    pass\n",
+            "shop/migrations/__init__.py": "",
+            "shop/migrations/0001_initial.py": (
+                "from django.db import migrations, models\n\n"
+                "class Migration(migrations.Migration):\n"
+                "    operations = [models.ForeignKey('shop.Author', on_delete=models.CASCADE)]\n"
+            ),
         },
     )
     index = ModelIndex.for_project(Project(str(package), ALL))
     assert index._summaries == {}  # nothing is parsed before a question is asked
-    index.reverse_relations()
+    assert set(index.reverse_accessors("shop.authors.Author")) == {"book_set"}
     parsed = {module for module, summary in index._summaries.items() if summary is not None}
-    assert parsed == {"shop.models", "shop.authors"}  # relations, and the "Author" they name
-    assert "shop.utils" not in index._summaries and "shop.forms" not in index._summaries
+    assert parsed == {"shop.models", "shop.authors"}  # the relation, and the "Author" it names
+    assert not {"shop.utils", "shop.forms", "shop.migrations.0001_initial"} & set(index._summaries)
 
 
 def test_index_pickles_for_worker_processes() -> None:
     project = Project(str(FIXTURE_PROJECT), ALL)
     index = ModelIndex.for_project(project)
-    index.reverse_relations()
+    accessors = index.reverse_accessors("django_orm.models.Book")
     copy = pickle.loads(pickle.dumps(project))
     again = ModelIndex.for_project(copy)
-    assert again is not index and again.reverse_relations() == index.reverse_relations()
+    assert again is not index and again.reverse_accessors("django_orm.models.Book") == accessors
+    fresh = ModelIndex(Project(str(FIXTURE_PROJECT), ALL))  # or rebuilt from scratch
+    assert fresh.reverse_accessors("django_orm.models.Book") == accessors
 
 
 # --- the provider's API ------------------------------------------------------------------------------

@@ -99,6 +99,22 @@ def _safe_calls(value: Any, where: str) -> tuple[str, ...]:
     return tuple(_name_pattern(pattern, where) for pattern in value)
 
 
+# What the cache backend does, by `cache-backend` value: True = I/O (ASF230 becomes a default
+# rule), False = none (ASF230 never reports). Unset: ASF230 stays opt-in.
+CACHE_BACKENDS = {
+    "redis": True, "memcached": True, "database": True, "file": True,
+    "locmem": False, "dummy": False,
+}
+CACHE_CODE = "ASF230"
+
+
+def _cache_backend(value: Any, where: str) -> str:
+    if not isinstance(value, str) or value not in CACHE_BACKENDS:
+        known = ", ".join(f'"{name}"' for name in CACHE_BACKENDS)
+        raise ConfigError(f"{where}: expected one of {known}, got {value!r}")
+    return value
+
+
 # key -> (Settings attribute, converter). Later families add their keys here.
 OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "select": ("select", _codes),
@@ -110,6 +126,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "django-version": ("django_version", _django_version),
     "blocking-calls": ("blocking_calls", _blocking_calls),
     "safe-calls": ("safe_calls", _safe_calls),
+    "cache-backend": ("cache_backend", _cache_backend),
 }
 
 
@@ -148,6 +165,7 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     django_version: str = field(default_factory=installed_django_version)
+    cache_backend: str | None = None
     root: str = "."
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
@@ -159,7 +177,8 @@ class Settings:
         return int(major), int(minor)
 
     def enabled_codes(self) -> frozenset[str]:
-        return _enabled_codes(self.select, self.extend_select, self.ignore)
+        defaults = () if self.cache_backend is None else ((CACHE_CODE, CACHE_BACKENDS[self.cache_backend]),)
+        return _enabled_codes(self.select, self.extend_select, self.ignore, defaults)
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes()
@@ -210,23 +229,33 @@ _ENABLED_CACHE: dict[tuple[object, ...], frozenset[str]] = {}
 
 
 def _enabled_codes(
-    select: tuple[str, ...] | None, extend: tuple[str, ...], ignore: tuple[str, ...]
+    select: tuple[str, ...] | None,
+    extend: tuple[str, ...],
+    ignore: tuple[str, ...],
+    defaults: tuple[tuple[str, bool], ...] = (),
 ) -> frozenset[str]:
-    key = (select, extend, ignore)
+    key = (select, extend, ignore, defaults)
     if key not in _ENABLED_CACHE:
-        _ENABLED_CACHE[key] = frozenset(_resolve_selection(select, extend, ignore))
+        _ENABLED_CACHE[key] = frozenset(_resolve_selection(select, extend, ignore, dict(defaults)))
     return _ENABLED_CACHE[key]
 
 
 def _resolve_selection(
-    select: tuple[str, ...] | None, extend: tuple[str, ...], ignore: tuple[str, ...]
+    select: tuple[str, ...] | None,
+    extend: tuple[str, ...],
+    ignore: tuple[str, ...],
+    defaults: Mapping[str, bool],
 ) -> Iterable[str]:
     """ruff-style: the most specific matching selector wins; ignore wins ties.
 
-    Opt-in codes are enabled only by their exact code or ``ALL``.
+    Opt-in codes are enabled only by their exact code or ``ALL``. ``defaults`` overrides what a
+    setting decides: True makes an opt-in code a default one, False turns a code off for good.
     """
     selectors = (*(select if select is not None else ("ASF",)), *extend)
     for code, default in known_codes().items():
+        default = defaults.get(code, default)
+        if code in defaults and not defaults[code]:
+            continue
         chosen = _specificity(code, selectors, exact_only=not default)
         dropped = _specificity(code, ignore, exact_only=False)
         if chosen > dropped:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase, translate
 from functools import lru_cache
@@ -98,15 +99,25 @@ class Blocking:
         twin = self.twin.replace("{name}", name.rpartition(".")[2]) if self.twin else None
         return replace(self, what=self.what if self.what_given else what, twin=twin)
 
-    def suggestion(self, django: tuple[int, int]) -> str:
+    def suggestion(self, django: tuple[int, int], texts: Mapping[str, str] | None = None) -> str:
         if self.since is not None and django < self.since and self.fix_before:
-            return self.fix_before
-        return self.fix
+            return fill_texts(self.fix_before, texts)
+        return fill_texts(self.fix, texts)
 
-    def message(self, django: tuple[int, int] = (99, 0)) -> str:
+    def message(
+        self, django: tuple[int, int] = (99, 0), texts: Mapping[str, str] | None = None
+    ) -> str:
         if self.why == CONFIGURED:  # the user's own words, as written
             return f"{self.what} is declared blocking ([tool.asyncsafe] blocking-calls); {self.fix}"
-        return f"{self.what} {WHY_PHRASES.get(self.why, self.why)}; use {self.suggestion(django)}"
+        why = WHY_PHRASES.get(self.why, self.why)
+        return f"{fill_texts(self.what, texts)} {why}; use {self.suggestion(django, texts)}"
+
+
+def fill_texts(text: str, texts: Mapping[str, str] | None) -> str:
+    """Put the finding's own source text into ``{callee}``, ``{twin}``, ``{subject}``."""
+    for key, value in (texts or {}).items():
+        text = text.replace(f"{{{key}}}", value)
+    return text
 
 
 GLOB_CHARS = frozenset("*?[")

@@ -12,8 +12,9 @@ How models are found:
   ``settings.AUTH_USER_MODEL`` or ``get_user_model()`` (``AUTH_USER_MODEL = "..."`` in the
   project's settings modules, else ``django.contrib.auth.models.User``);
 * reverse accessors (``related_name``, default ``<model>_set``, reverse one-to-one ``<model>``,
-  multi-table-inheritance children) come from one scan of the modules that can declare
-  relations (a text prefilter: the others are never parsed).
+  multi-table-inheritance children) come, per target model, from the modules that can point at
+  it (a text prefilter: they name the model next to a relation field; the others and
+  migrations are never parsed).
 
 Every lookup is memoized. The index holds only plain data and ``ast`` nodes, so it pickles,
 and every process-pool worker can also rebuild it cheaply from the same ``Project``.
@@ -46,9 +47,18 @@ from asyncsafe.django.schema import (
 from asyncsafe.django.summary import ClassSummary, Function, ModuleSummary, summarize
 from asyncsafe.engine.project import Project
 
-# Text that must appear in a module declaring a relation field (the reverse-accessor prefilter).
-RELATION_WORDS = ("ForeignKey", "OneToOneField", "ManyToManyField")
-TOP_LEVEL_CLASS = re.compile(r"^class\s+(\w+)", re.MULTILINE)
+# Top-level classes, and managers made at module level (`BookManager = M.from_queryset(QS)`).
+TOP_LEVEL_CLASS = re.compile(r"^(?:class\s+(\w+)|(\w+)\s*=\s*[\w.]+\.from_queryset\()", re.MULTILINE)
+# What a relation field points at, as written: `ForeignKey(Author`, `ForeignKey("app.Author"`,
+# `ForeignKey(to=settings.AUTH_USER_MODEL` (the last dotted part is kept).
+RELATION_TARGET = re.compile(
+    r"(?:ForeignKey|OneToOneField|ManyToManyField)\s*\(\s*(?:to\s*=\s*)?[\"']?([\w.]+)"
+)
+CLASS_BASES = re.compile(r"^class\s+\w+\s*\(([^)]*)\)", re.MULTILINE)
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+APP_LABEL = re.compile(r"^\s+label\s*=\s*[\"'](\w+)[\"']", re.MULTILINE)
+# The setting as settings modules write it (a module-level string assignment).
+USER_MODEL_ASSIGNMENT = re.compile(r"^AUTH_USER_MODEL\s*(?::\s*str\s*)?=\s*[\"']([\w.]+)[\"']", re.MULTILINE)
 
 
 class ModelIndex:
@@ -57,6 +67,8 @@ class ModelIndex:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._summaries: dict[str, ModuleSummary | None] = {}
+        self._located: dict[str, tuple[str, str] | None] = {}
+        self._is_model: dict[str, bool] = {}
         self._canonical: dict[str, str] = {}
         self._models: dict[str, Model | None] = {}
         self._kinds: dict[str, str | None] = {}
@@ -65,7 +77,8 @@ class ModelIndex:
         self._labels: dict[str, str] = {}
         self._targets: dict[tuple[str, str], str | None] = {}
         self._class_names: dict[str, list[str]] | None = None
-        self._reverse: dict[str, dict[str, Relation]] | None = None
+        self._reverse: dict[str, dict[str, Relation]] = {}
+        self._words: dict[str, frozenset[str]] | None = None
         self._user_model: tuple[str | None] | None = None
 
     @staticmethod
@@ -73,6 +86,15 @@ class ModelIndex:
         return project.facts("django.model-index", ModelIndex)
 
     # --- modules and names -------------------------------------------------------------------
+    def module_of(self, qualname: str) -> tuple[str, str] | None:
+        """``Project.module_of``, memoized: every resolved name asks it."""
+        if qualname not in self._located:
+            self._located[qualname] = self.project.module_of(qualname)
+        return self._located[qualname]
+
+    def in_project(self, qualname: str) -> bool:
+        return self.module_of(qualname) is not None
+
     def summary(self, module: str) -> ModuleSummary | None:
         if module not in self._summaries:
             source = self.project.source(module)
@@ -83,7 +105,12 @@ class ModelIndex:
         return self._summaries[module]
 
     def canonical(self, qualname: str) -> str:
-        """The defining name of what ``qualname`` refers to (re-exports and aliases followed)."""
+        """The defining name of what ``qualname`` refers to (re-exports and aliases followed).
+
+        Only class names are followed: a project name that is no class anywhere stays as it is.
+        """
+        if self.in_project(qualname) and not self.may_be_class(qualname):
+            return qualname
         if qualname not in self._canonical:
             self._canonical[qualname] = qualname  # guards import cycles
             self._canonical[qualname] = self._follow(qualname, depth=0)
@@ -91,7 +118,7 @@ class ModelIndex:
 
     def _follow(self, qualname: str, depth: int) -> str:
         qualname = EXTERNAL_ALIASES.get(qualname, qualname)
-        located = self.project.module_of(qualname)
+        located = self.module_of(qualname)
         if located is None or depth > 10:
             return qualname
         module, rest = located
@@ -116,7 +143,7 @@ class ModelIndex:
         return qualname
 
     def class_summary(self, qualname: str) -> tuple[ClassSummary, ModuleSummary] | None:
-        located = self.project.module_of(qualname)
+        located = self.module_of(qualname)
         if located is None:
             return None
         summary = self.summary(located[0])
@@ -155,7 +182,17 @@ class ModelIndex:
         return self._models[qualname]
 
     def is_model(self, qualname: str) -> bool:
-        return self.model(self.canonical(qualname)) is not None
+        """Whether a (possibly re-exported) name denotes a model. The resolver asks this of every
+        name it meets, so it is memoized and prefiltered by the project's class names."""
+        if qualname not in self._is_model:
+            self._is_model[qualname] = (qualname in BUILTIN_MODELS) or (
+                self.may_be_class(qualname) and self.model(self.canonical(qualname)) is not None
+            )
+        return self._is_model[qualname]
+
+    def may_be_class(self, qualname: str) -> bool:
+        """The cheap prefilter: some project module defines a top-level class of this name."""
+        return qualname in BUILTIN_MODELS or bool(self.classes_named(qualname.rsplit(".", 1)[-1]))
 
     def _build_model(self, cls: ClassSummary, summary: ModuleSummary) -> Model | None:
         bases = [b for b in (self.resolve_in(summary, base) for base in cls.bases) if b]
@@ -211,13 +248,9 @@ class ModelIndex:
         """The app label of models defined in ``module`` (AppConfig.label, else the package name)."""
         package = _app_package(module)
         if package not in self._labels:
-            label = package.rsplit(".", 1)[-1] or module
-            apps = self.summary(f"{package}.apps") if package else None
-            for cls in apps.classes.values() if apps else ():
-                value = cls.attributes.get("label")
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    label = value.value
-            self._labels[package] = label
+            source = self.project.source(f"{package}.apps") if package else None
+            custom = APP_LABEL.findall(source.text) if source else []
+            self._labels[package] = custom[-1] if custom else package.rsplit(".", 1)[-1] or module
         return self._labels[package]
 
     def target(self, holder: Model, relation: Relation) -> str | None:
@@ -263,7 +296,8 @@ class ModelIndex:
             for module in self.project.modules:
                 source = self.project.source(module)
                 for match in TOP_LEVEL_CLASS.finditer(source.text if source else ""):
-                    self._class_names.setdefault(match.group(1), []).append(f"{module}.{match.group(1)}")
+                    found = match.group(1) or match.group(2)
+                    self._class_names.setdefault(found, []).append(f"{module}.{found}")
         return self._class_names.get(name, [])
 
     def user_model(self) -> str | None:
@@ -279,12 +313,8 @@ class ModelIndex:
         values: set[str] = set()
         for module in self.project.modules:
             source = self.project.source(module)
-            if source is None or "AUTH_USER_MODEL" not in source.text:
-                continue
-            summary = self.summary(module)
-            value = summary.assigns.get("AUTH_USER_MODEL") if summary else None
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                values.add(value.value)
+            if source is not None and "AUTH_USER_MODEL" in source.text:
+                values.update(USER_MODEL_ASSIGNMENT.findall(source.text))
         if not values:
             return DEFAULT_USER_MODEL
         if len(values) > 1:
@@ -294,12 +324,19 @@ class ModelIndex:
 
     # --- reverse accessors -------------------------------------------------------------------
     def relation(self, model: Model, name: str) -> Relation | None:
-        """The forward or reverse relation ``name`` on instances of ``model``."""
+        """The forward or reverse relation ``name`` on instances of ``model``.
+
+        Columns, private names and what the class itself defines are answered without the
+        project-wide reverse scan.
+        """
         if name in model.relations:
             return model.relations[name]
-        reverse = self.reverse_relations()
+        if name in model.fields or name.endswith("_id") or name.startswith("_"):
+            return None
+        if self.defines(model.qualname, name):
+            return None
         for owner in (model.qualname, *self._concrete_ancestors(model)):
-            found = reverse.get(owner, {}).get(name)
+            found = self.reverse_accessors(owner).get(name)
             if found is not None:
                 return found
         return None
@@ -315,40 +352,72 @@ class ModelIndex:
                 pending.extend(parent.concrete_parents)
         return found
 
-    def reverse_relations(self) -> dict[str, dict[str, Relation]]:
-        """target model -> accessor -> relation, from every concrete model (built once)."""
-        if self._reverse is None:
-            reverse: dict[str, dict[str, Relation]] = {}
-            for model in self._concrete_models():
-                for target, relation in self._reverse_accessors(model):
-                    reverse.setdefault(target, {}).setdefault(relation.name, relation)
-            self._reverse = reverse
-        return self._reverse
+    def reverse_accessors(self, target: str) -> dict[str, Relation]:
+        """Accessors that other models' relations (and multi-table children) add to ``target``.
 
-    def _concrete_models(self) -> list[Model]:
-        models = [
-            m
-            for q in ("django.contrib.auth.models.Group", "django.contrib.auth.models.Permission")
-            if (m := self.model(q)) is not None
-        ]
-        if self.user_model() == DEFAULT_USER_MODEL:
-            models.append(BUILTIN_MODELS[DEFAULT_USER_MODEL])
-        for module in self.project.modules:
-            if not self._may_declare_models(module):
-                continue
-            summary = self.summary(module)
-            for cls in summary.classes.values() if summary else ():
-                model = self.model(cls.qualname)
-                if model is not None and not model.abstract:
-                    models.append(model)
-        return models
+        Scans only the modules that can hold such a relation: they name the target's class
+        (or ``AUTH_USER_MODEL`` for the user model, or an abstract model that points at the
+        target) next to a relation field, or derive from it in a models module.
+        """
+        if target not in self._reverse:
+            self._reverse[target] = self._scan_reverse(target)
+        return self._reverse[target]
 
-    def _may_declare_models(self, module: str) -> bool:
-        """The prefilter: relation fields need these words; child models live in models modules."""
-        if "models" in module.split("."):
-            return True
-        source = self.project.source(module)
-        return source is not None and any(word in source.text for word in RELATION_WORDS)
+    def _scan_reverse(self, target: str) -> dict[str, Relation]:
+        found: dict[str, Relation] = {}
+        words = [target.rsplit(".", 1)[-1]]
+        if target == self.user_model():
+            words += ["AUTH_USER_MODEL", "get_user_model"]
+        scanned: set[str] = set()
+        swapped = DEFAULT_USER_MODEL if self.user_model() != DEFAULT_USER_MODEL else None
+        candidates = [m for q, m in BUILTIN_MODELS.items() if q != swapped]
+        located = self.module_of(target)
+        candidates += self._models_in(located[0]) if located else []  # "self" relations
+        while words or candidates:
+            for module in self._modules_mentioning(words.pop()) if words else ():
+                if module not in scanned:
+                    scanned.add(module)
+                    candidates.extend(self._models_in(module))
+            while candidates:
+                model = candidates.pop()
+                if model.abstract:
+                    if self._points_at(model, target):
+                        words.append(model.name)  # its concrete children inherit the relation
+                    continue
+                for reached, relation in self._reverse_accessors(model):
+                    if reached == target:
+                        found.setdefault(relation.name, relation)
+        return found
+
+    def _points_at(self, model: Model, target: str) -> bool:
+        return any(self.target(model, model.relations[name]) == target for name in model.declared)
+
+    def _models_in(self, module: str) -> list[Model]:
+        summary = self.summary(module)
+        classes = summary.classes.values() if summary else ()
+        return [m for m in (self.model(cls.qualname) for cls in classes) if m is not None]
+
+    def _modules_mentioning(self, word: str) -> list[str]:
+        """Modules whose relation fields point at ``word`` or whose classes derive from it."""
+        return [module for module, words in self._model_modules().items() if word in words]
+
+    def _model_modules(self) -> dict[str, frozenset[str]]:
+        """The reverse-scan prefilter, built once from the text alone: module -> the names its
+        relation fields point at and its classes derive from. Migrations name every relation
+        field but declare no model classes."""
+        if self._words is None:
+            self._words = {}
+            for module in self.project.modules:
+                source = self.project.source(module)
+                if "migrations" in module.split(".") or source is None:
+                    continue
+                text = source.text
+                named = {target.rsplit(".", 1)[-1] for target in RELATION_TARGET.findall(text)}
+                for bases in CLASS_BASES.findall(text):
+                    named.update(IDENTIFIER.findall(bases))
+                if named:
+                    self._words[module] = frozenset(named)
+        return self._words
 
     def _reverse_accessors(self, model: Model) -> list[tuple[str, Relation]]:
         """(target model, accessor on it) for each relation ``model`` declares or inherits."""
@@ -436,7 +505,7 @@ class ModelIndex:
 
     def _assigned_manager(self, qualname: str) -> ManagerSpec | None:
         """``BookManager = models.Manager.from_queryset(BookQuerySet)`` at module level."""
-        located = self.project.module_of(qualname)
+        located = self.module_of(qualname)
         summary = self.summary(located[0]) if located else None
         value = summary.assigns.get(located[1]) if summary and located else None
         if isinstance(value, ast.Call) and summary is not None:
@@ -483,6 +552,12 @@ class ModelIndex:
             if found is not None:
                 self._methods[key] = MethodReader(self, qualname, found[2]).kind(found[0])
         return self._methods[key]
+
+    def defines(self, qualname: str, name: str) -> bool:
+        """``name`` is a method or a non-field class attribute of a project class (or ancestor)."""
+        return self.find_method(qualname, name) is not None or (
+            self.class_attribute(qualname, name) is not None
+        )
 
     def class_attribute(self, qualname: str, name: str) -> tuple[ast.expr, ModuleSummary] | None:
         """A class-level assignment of ``name`` in ``qualname`` or its project ancestors."""

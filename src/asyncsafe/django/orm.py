@@ -26,7 +26,7 @@ import libcst as cst
 from asyncsafe.catalog import Catalog
 from asyncsafe.django.index import ModelIndex
 from asyncsafe.django.methods import LAZY_METHODS
-from asyncsafe.django.schema import QUERYSET_ROOTS, ManagerSpec, MethodKind, Model, RelationKind
+from asyncsafe.django.schema import ManagerSpec, MethodKind, Model, RelationKind
 from asyncsafe.django.summary import ModuleSummary
 from asyncsafe.engine.events import FileContext
 from asyncsafe.engine.project import Project
@@ -191,12 +191,12 @@ class OrmTypes:
         return info.loaded if isinstance(info, ModelInstance) else Loaded()
 
     def _is_project_name(self, qualname: str) -> bool:
-        return self.index.project.module_of(qualname) is not None
+        return self.index.in_project(qualname)
 
     def _is_model_name(self, qualname: str) -> bool:
-        if qualname.startswith("django.contrib."):
-            return self.index.model(qualname) is not None
-        return self._is_project_name(qualname) and self.index.is_model(qualname)
+        return self.index.is_model(qualname) if (
+            qualname.startswith("django.contrib.") or self._is_project_name(qualname)
+        ) else False
 
     # --- TypeProvider ------------------------------------------------------------------------
     def member(self, receiver: Value, name: str) -> Value | None:
@@ -382,10 +382,10 @@ class OrmTypes:
         return Instance(QUERYSET, info)
 
     def annotation(self, qualname: str) -> Value | None:
+        """``book: Book`` is a model instance. ``qs: QuerySet`` is not trusted: libraries annotate
+        duck-typed parameters (lists, QuerySets) that way, and a guess is a false finding."""
         if self.ctx is None:
             return None
-        if qualname in QUERYSET_ROOTS:
-            return Instance(QUERYSET, QuerySetInfo(None))
         if self._is_model_name(qualname):
             model = self.index.model(self.index.canonical(qualname))
             return Instance(model.qualname, ModelInstance()) if model else None

@@ -4,9 +4,50 @@ from __future__ import annotations
 
 import libcst as cst
 
+from typing import TYPE_CHECKING
+
 from asyncsafe.catalog import Catalog
 from asyncsafe.engine.scopes import Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
+
+if TYPE_CHECKING:
+    from asyncsafe.engine.events import FileContext
+
+
+class BaseTypes:
+    """A provider that knows nothing: subclass it and override only the hooks you answer."""
+
+    def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
+        return None
+
+    def member(self, receiver: Value, name: str) -> Value | None:
+        return None
+
+    def annotation(self, qualname: str) -> Value | None:
+        return None
+
+    def element(self, iterable: Value) -> Value | None:
+        return None
+
+    def entered(self, manager: Value) -> Value | None:
+        return None
+
+    def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None:
+        return None
+
+    def subscript(self, value: Value, node: cst.Subscript) -> Value | None:
+        return None
+
+
+class FileTypes(BaseTypes):
+    """A provider that needs the file being analyzed (its module, settings, project)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.ctx: FileContext | None = None
+
+    def start_file(self, ctx: FileContext) -> None:
+        self.ctx = ctx
 
 
 class CatalogTypes:

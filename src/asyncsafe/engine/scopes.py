@@ -8,6 +8,7 @@ updated in program order, so a reassignment clears or replaces what a name held.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -60,6 +61,7 @@ class Scope:
     bindings: dict[str, Value] = field(default_factory=dict)
     function: FunctionInfo | None = None
     qualname: str = ""
+    paths: dict[str, Value] = field(default_factory=dict)  # `request.user = ...` in this scope
 
 
 class TypeProvider(Protocol):
@@ -80,6 +82,29 @@ class TypeProvider(Protocol):
     def awaited(self, awaitable: Value, node: cst.BaseExpression) -> Value | None: ...
 
     def subscript(self, value: Value, node: cst.Subscript) -> Value | None: ...
+
+
+def dict_instance(items: Iterable[tuple[str | None, Value]]) -> Instance:
+    """A dict whose values are known: ``Instance("builtins.dict", ((key, value), ...))``.
+    Keys are string-literal keys (None for others and for ``**spread`` entries)."""
+    return Instance("builtins.dict", tuple(items))
+
+
+def _key_text(key: cst.BaseExpression) -> str | None:
+    if isinstance(key, cst.SimpleString):
+        value = key.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def dotted(node: cst.BaseExpression | None) -> str | None:
+    """``a.b.c`` for a chain of names, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
 
 
 @runtime_checkable
@@ -110,7 +135,20 @@ class Resolver:
         return None
 
     def bind(self, name: str, value: Value) -> None:
+        """Bind a name; the attribute paths recorded under it no longer hold."""
+        self._forget_paths_under(name)
         self.current.bindings[name] = value
+
+    def bind_path(self, path: str, value: Value) -> None:
+        """``request.user = await request.auser()``: what ``request.user`` holds from here on."""
+        self._forget_paths_under(path)
+        self.current.paths[path] = value
+
+    def _forget_paths_under(self, prefix: str) -> None:
+        paths = self.current.paths
+        if paths:
+            for stale in [path for path in paths if path.startswith(f"{prefix}.")]:
+                del paths[stale]
 
     def unbind(self, name: str) -> None:
         self.current.bindings.pop(name, None)
@@ -131,6 +169,9 @@ class Resolver:
         if isinstance(node, cst.Name):
             return self.lookup(node.value)
         if isinstance(node, cst.Attribute):
+            assigned = self._assigned_path(node)
+            if assigned is not None:
+                return assigned
             return self.member(self.resolve(node.value), node.attr.value)
         if isinstance(node, cst.Call):
             return self.call_result(self.resolve(node.func), node)
@@ -144,6 +185,36 @@ class Resolver:
                 return self.call_result(self.member(left, "__truediv__"), None)
         if isinstance(node, cst.NamedExpr):
             return self.resolve(node.value)
+        if isinstance(node, cst.Dict):
+            return dict_instance(
+                (_key_text(e.key), self.resolve(e.value)) if isinstance(e, cst.DictElement)
+                else (None, self.resolve(e.value))
+                for e in node.elements
+            )
+        return UNKNOWN
+
+    def _assigned_path(self, node: cst.Attribute) -> Value | None:
+        """What ``a.b.c = value`` stored earlier in the enclosing function scopes, if anything."""
+        path = dotted(node)
+        if path is None:
+            return None
+        for scope in reversed(self.scopes):
+            if scope.kind is ScopeKind.MODULE:
+                return None
+            if path in scope.paths:
+                return scope.paths[path]
+            if path.split(".")[0] in scope.bindings:
+                return None  # the base name is local here: an outer path is not the same object
+        return None
+
+    def parameter(self, function: FunctionInfo, name: str, position: int) -> Value:
+        """What an unannotated parameter holds, judged by providers that know conventions
+        (the first parameter of a view is the request). ``position`` skips ``self``/``cls``."""
+        for provider in self.providers:
+            hook = getattr(provider, "parameter", None)
+            found = hook(function, name, position, self) if hook is not None else None
+            if found is not None:
+                return found  # type: ignore[no-any-return]
         return UNKNOWN
 
     def member(self, base: Value, attr: str) -> Value:

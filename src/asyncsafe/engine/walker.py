@@ -10,6 +10,7 @@ from asyncsafe.engine.classscan import scan_class
 from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext
 from asyncsafe.engine.modules import resolve_relative
 from asyncsafe.engine.scopes import FunctionInfo, Scope, ScopeKind
+from asyncsafe.engine.scopes import dotted as dotted  # re-exported: rules import it from here
 from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value, canonical_name
 
 # Builtins that run a protocol on their first argument when called.
@@ -27,15 +28,6 @@ PROTOCOL_BUILTINS: dict[str, str] = {
 }
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-
-
-def dotted(node: cst.BaseExpression | None) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 
 class Walker(cst.CSTVisitor):
@@ -120,6 +112,10 @@ class Walker(cst.CSTVisitor):
     def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
         if isinstance(target, cst.Name):
             self.resolver.bind(target.value, value)
+        elif isinstance(target, cst.Attribute) and not self._in_module:
+            path = dotted(target)
+            if path is not None:  # `request.user = await request.auser()` replaces what it held
+                self.resolver.bind_path(path, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind_target(element.value, UNKNOWN)
@@ -187,15 +183,20 @@ class Walker(cst.CSTVisitor):
 
     def _bind_parameters(self, params: cst.Parameters, info: FunctionInfo) -> None:
         positional = [*params.posonly_params, *params.params]
+        has_self = bool(positional) and info.class_qualname is not None and not _is_static(info)
+        places = {id(param): place for place, param in enumerate(positional)}
         for index, param in enumerate(_all_params(params)):
             value = self.resolver.annotation(
                 param.annotation.annotation if param.annotation else None
             )
             is_first = index == 0 and positional and param is positional[0]
-            if is_first and info.class_qualname and not _is_static(info):
-                value = Instance(info.class_qualname, "self")
+            if is_first and has_self:
+                value = Instance(info.class_qualname or "", "self")
                 if _is_classmethod(info):
-                    value = Ref(info.class_qualname)
+                    value = Ref(info.class_qualname or "")
+            elif param.annotation is None and id(param) in places:
+                position = places[id(param)] - (1 if has_self else 0)
+                value = self.resolver.parameter(info, param.name.value, position)
             self.resolver.bind(param.name.value, value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:

@@ -9,6 +9,7 @@ from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fi
 from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Instance, Member, Ref, Value, canonical_name
 from asyncsafe.engine.walker import dotted
+from asyncsafe.rules.quotes import callee_texts, quote
 from asyncsafe.rules.rewrites import (
     Parents,
     async_for,
@@ -39,18 +40,30 @@ class CatalogChecker(Checker):
             configured = self.ctx.catalog.configured_call(name)
         blocking = configured or self.lookup_call(site.callee)
         if blocking is not None and self._applies(blocking, site.node):
-            self.report(site.node, blocking, self._call_fix(site, blocking))
+            fix = self._call_fix(site, blocking)
+            self.report(site.node, blocking, fix, callee_texts(site.node))
 
     def on_evaluate(self, site: EvalSite) -> None:
         if isinstance(site.value, Instance):
             blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
             if blocking is not None:
-                self.report(site.node, blocking, self._protocol_fix(site, blocking))
+                fix = self._protocol_fix(site, blocking)
+                self.report(site.node, blocking, fix, {"subject": quote(site.node)})
 
-    def report(self, node: cst.CSTNode, blocking: Blocking, fix: Fix | None = None) -> None:
+    def report(
+        self,
+        node: cst.CSTNode,
+        blocking: Blocking,
+        fix: Fix | None = None,
+        texts: dict[str, str] | None = None,
+    ) -> None:
         django = self.ctx.settings.django
         self.ctx.report(
-            node, blocking.code, blocking.message(django), blocking.suggestion(django), fix=fix
+            node,
+            blocking.code,
+            blocking.message(django, texts),
+            blocking.suggestion(django, texts),
+            fix=fix,
         )
 
     def _call_fix(self, site: CallSite, blocking: Blocking) -> Fix | None:

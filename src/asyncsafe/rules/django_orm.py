@@ -246,14 +246,15 @@ class DjangoOrmChecker(Checker):
         model = self.orm.instance_model(site.receiver)
         if model is None or name.endswith("_id") or name == "pk":
             return
-        relation = self.orm.index.relation(model, name)
         loaded = self.orm.loaded(site.receiver)
-        if relation is not None:
-            if relation.kind.single_object and not loaded.has(name):
-                target = self.orm.index.target(model, relation)
-                self._lazy_read(site, model, name, relation.kind, target)
-        elif name in model.fields and name not in model.primary_keys and loaded.is_deferred(name):
-            self._lazy_read(site, model, name, None, None)
+        if name in model.fields:
+            if name not in model.primary_keys and loaded.is_deferred(name):
+                self._lazy_read(site, model, name, None, None)
+            return
+        relation = self.orm.index.relation(model, name)
+        if relation is not None and relation.kind.single_object and not loaded.has(name):
+            target = self.orm.index.target(model, relation)
+            self._lazy_read(site, model, name, relation.kind, target)
 
     def _lazy_read(
         self,
