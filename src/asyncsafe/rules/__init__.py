@@ -12,9 +12,12 @@ from asyncsafe.engine.scopes import TypeProvider
 
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[type[Checker], ...]:
-    from asyncsafe.rules import catalog_calls, django_orm, django_web, stdlib_http
+    from asyncsafe.rules import catalog_calls, django_orm, django_web, sdk, stdlib_http
 
-    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS, *django_orm.CHECKERS, *django_web.CHECKERS)
+    return (
+        *catalog_calls.CHECKERS, *stdlib_http.CHECKERS, *django_orm.CHECKERS,
+        *django_web.CHECKERS, *sdk.CHECKERS,
+    )
 
 
 @lru_cache(maxsize=1)
