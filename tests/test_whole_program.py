@@ -135,13 +135,19 @@ DJANGO_MESSAGES = {
         f"{BLOCKS} (ASF101 in a sync helper); use 'await sync_to_async(build_context)(...)' or "
         "make the helper async"
     ),
-    "headline = opinion_headline(opinion)": (
-        f"ASF601 opinion_headline() -> opinion.court (cl/services.py:8) {BLOCKS} (ASF105 in a "
-        "sync helper); use 'await sync_to_async(opinion_headline)(...)' or make the helper async"
+    "headline = opinion_headline(pk)": (
+        "ASF601 opinion_headline() -> Opinion.objects.select_related(\"court\").get() "
+        f"(cl/services.py:8) {BLOCKS} (ASF101 in a sync helper); use "
+        "'await sync_to_async(opinion_headline)(...)' or make the helper async"
     ),
-    "name = opinion.court_name": (
-        f"ASF603 Opinion.court_name -> self.court (cl/models.py:16) {BLOCKS} (ASF105 in a sync "
-        "helper); use 'await sync_to_async(lambda: opinion.court_name)()' or load the data before"
+    "latest = court.latest_opinion": (
+        "ASF603 Court.latest_opinion -> self.opinions.order_by(\"-pk\").first() (cl/models.py:11) "
+        f"{BLOCKS} (ASF101 in a sync helper); use "
+        "'await sync_to_async(lambda: court.latest_opinion)()' or load the data before"
+    ),
+    "publish(opinion)  #": (
+        f"ASF601 publish() -> Opinion.publish() -> self.save() (cl/models.py:29) {BLOCKS} (ASF103 "
+        "in a sync helper); use 'await sync_to_async(publish)(...)' or make the helper async"
     ),
     "form = CourtChoiceForm(request.GET)": (
         f"ASF602 CourtChoiceForm() -> Court.objects.all() (cl/forms.py:12) {BLOCKS} (ASF102 in a "

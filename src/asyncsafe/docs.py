@@ -187,6 +187,9 @@ def flagged_by_code(catalog: Catalog) -> dict[str, list[Flagged]]:
     for name, blocking in catalog.calls.items():
         texts = _texts(name.removeprefix("builtins."))
         found[blocking.code].append(Flagged.of(blocking, _call_rewrite(blocking, texts), texts))
+    for group in catalog.call_patterns.patterns.values():  # stripe.*.create
+        for pattern, blocking in group:
+            found[blocking.code].append(Flagged.of(blocking.named(pattern, f"{pattern}()"), None, {}))
     for spec in catalog.types.values():
         label = spec.label or spec.name.removeprefix("builtins.")
         for name, blocking in spec.methods.items():

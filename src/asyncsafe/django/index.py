@@ -47,8 +47,12 @@ from asyncsafe.django.schema import (
 from asyncsafe.django.summary import ClassSummary, Function, ModuleSummary, summarize
 from asyncsafe.engine.project import Project
 
-# Top-level classes, and managers made at module level (`BookManager = M.from_queryset(QS)`).
-TOP_LEVEL_CLASS = re.compile(r"^(?:class\s+(\w+)|(\w+)\s*=\s*[\w.]+\.from_queryset\()", re.MULTILINE)
+# Names that may denote a class: top-level classes, managers made at module level
+# (`BookManager = M.from_queryset(QS)`) and plain aliases (`BaseView = generic.View`).
+TOP_LEVEL_CLASS = re.compile(
+    r"^(?:class\s+(\w+)|(\w+)\s*=\s*(?:[\w.]+\.from_queryset\(|[A-Za-z_][\w.]*\s*(?:#.*)?$))",
+    re.MULTILINE,
+)
 # What a relation field points at, as written: `ForeignKey(Author`, `ForeignKey("app.Author"`,
 # `ForeignKey(to=settings.AUTH_USER_MODEL` (the last dotted part is kept).
 RELATION_TARGET = re.compile(
@@ -435,7 +439,8 @@ class ModelIndex:
                 continue  # a symmetrical self-relation has no reverse accessor
             name = self._reverse_name(model, relation)
             if name is not None:
-                found.append((target, Relation(name, reverse_kind, f"class:{model.qualname}")))
+                reverse = Relation(name, reverse_kind, f"class:{model.qualname}", field=relation.name)
+                found.append((target, reverse))
         for parent in model.concrete_parents:  # multi-table inheritance: parent.child
             child = Relation(model.name.lower(), RelationKind.REVERSE_ONE_TO_ONE, f"class:{model.qualname}")
             found.append((parent, child))

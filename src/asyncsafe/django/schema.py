@@ -94,6 +94,14 @@ class Relation:
     target: str | None
     related_name: str | None = None
     symmetrical: bool = True
+    field: str | None = None  # reverse accessors: the forward field on the other model
+
+    @property
+    def caches_owner(self) -> bool:
+        """Rows reached through it have the forward field back to the owner cached by Django
+        (a reverse foreign key manager's known related objects, a reverse one-to-one read)."""
+        reverse = (RelationKind.REVERSE_FOREIGN_KEY, RelationKind.REVERSE_ONE_TO_ONE)
+        return self.kind in reverse and self.field is not None
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,16 @@ class CallGraph:
             return None  # a method read without calling it runs nothing
         return Callee(module, local, symbol, f"{_display(local)}()", "function", owner)
 
+    def followed(self, edge: Edge, self_type: str | None = None) -> Callee | None:
+        """The project function ``edge`` runs right there, unless ``safe-calls`` declares it
+        non-blocking (by the name it is called by, or the name it is defined by)."""
+        callee = self.callee_for(edge, self_type)
+        if callee is None or not callee.symbol.runs_when_called:
+            return None
+        called = edge.target if edge.kind == "call" else f"{edge.target}.{edge.name}"
+        names = (called, callee.qualname, callee.self_type if callee.kind == "constructor" else None)
+        return None if any(n and self.settings.is_safe_call(n) for n in names) else callee
+
     def _called(self, name: str) -> Callee | None:
         found = self.lookup(name)
         if found is None:
@@ -355,8 +365,8 @@ class CallGraph:
                 if depth == self.max_depth:
                     continue
                 for edge in body.edges:
-                    nested = self.callee_for(edge, callee.self_type)
-                    if nested is not None and nested.symbol.runs_when_called and nested.key not in seen:
+                    nested = self.followed(edge, callee.self_type)
+                    if nested is not None and nested.key not in seen:
                         seen.add(nested.key)
                         deeper.append((nested, (*steps, nested.label)))
             frontier = deeper

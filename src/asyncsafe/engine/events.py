@@ -38,7 +38,7 @@ class EvalSite:
 
     node: cst.BaseExpression
     value: Value
-    protocol: str  # iterate | aiterate | truth | contains | index | format | len | compare
+    protocol: str  # iterate | aiterate | truth | contains | index | format | len | compare | enter
     function: FunctionInfo | None
 
     @property

@@ -126,10 +126,10 @@ def build_outline(module: str, path: str, tree: cst.Module, settings: Settings) 
         resolver=Resolver([]),
     )
     walker = Walker(ctx, [])
-    walker.bind_module(tree)
+    scope = walker.prescan(tree)
     outline = Outline(module, path)
     _Scanner(walker.resolver, outline).scan(tree.body, prefix="", in_class=False)
-    for name, value in walker.resolver.scopes[0].bindings.items():
+    for name, value in scope.bindings.items():
         if isinstance(value, Ref) and value.qualname != f"{module}.{name}":
             outline.aliases[name] = value.qualname
     return outline

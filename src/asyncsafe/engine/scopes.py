@@ -15,12 +15,24 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import libcst as cst
 
+from asyncsafe.engine.declarations import Declarations
 from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
 
 if TYPE_CHECKING:
     from asyncsafe.engine.events import FileContext
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+UNWRAPPED_ANNOTATIONS = frozenset(
+    f"{module}.{name}"
+    for module in ("typing", "typing_extensions")
+    for name in ("Optional", "Annotated", "ClassVar", "Final")
+)
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None" or (
+        isinstance(node, cst.SimpleString) and node.evaluated_value == "None"
+    )
 
 
 class ScopeKind(Enum):
@@ -108,6 +120,7 @@ class Resolver:
     def __init__(self, providers: list[TypeProvider]) -> None:
         self.providers = providers
         self.scopes: list[Scope] = []
+        self.declarations = Declarations()
 
     # --- scopes --------------------------------------------------------------------------------
     @property
@@ -206,6 +219,8 @@ class Resolver:
         return UNKNOWN
 
     def member(self, base: Value, attr: str) -> Value:
+        if isinstance(base, Ref):
+            base = self.declarations.typed(base) or base
         for provider in self.providers:
             found = provider.member(base, attr)
             if found is not None:
@@ -213,7 +228,7 @@ class Resolver:
         if isinstance(base, Ref):
             return base.member(attr)
         if isinstance(base, Instance):
-            return Member(base, attr)
+            return self.declarations.attribute(base, attr) or Member(base, attr)
         return UNKNOWN
 
     def call_result(self, callee: Value, call: cst.Call | None) -> Value:
@@ -221,7 +236,7 @@ class Resolver:
             found = provider.call_result(callee, call, self)
             if found is not None:
                 return found
-        return UNKNOWN
+        return self.declarations.construct(callee) or UNKNOWN
 
     def annotation(self, node: cst.BaseExpression | None) -> Value:
         """What a parameter or attribute annotated with ``node`` holds (``X | None`` -> X)."""
@@ -233,17 +248,35 @@ class Resolver:
             except (cst.ParserSyntaxError, TypeError):
                 return UNKNOWN
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
-            left = self.annotation(node.left)
-            return left if left is not UNKNOWN else self.annotation(node.right)
+            return self._union_annotation([node.left, node.right])
         if isinstance(node, cst.Subscript):
-            outer = self.resolve(node.value)
-            if isinstance(outer, Ref) and outer.qualname in ("typing.Optional", "typing.Annotated"):
-                first = node.slice[0].slice
-                if isinstance(first, cst.Index):
-                    return self.annotation(first.value)
+            found = self._subscripted_annotation(node)
+            if found is not None:
+                return found
         target = self.resolve(node)
         if isinstance(target, Ref):
             return self._ask_name("annotation", target.qualname)
+        return UNKNOWN
+
+    def _subscripted_annotation(self, node: cst.Subscript) -> Value | None:
+        """``Optional[X]``/``ClassVar[X]``/``Final[X]``/``Annotated[X, ...]`` -> X; ``Union[X, Y]``
+        -> the first known; a generic such as ``QuerySet[Book]`` or ``redis.Redis[bytes]`` -> what
+        the class says."""
+        outer = self.resolve(node.value)
+        if not isinstance(outer, Ref):
+            return None
+        arguments = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
+        if outer.qualname in UNWRAPPED_ANNOTATIONS:
+            return self.annotation(arguments[0]) if arguments else UNKNOWN
+        if outer.qualname == "typing.Union":
+            return self._union_annotation(arguments)
+        return self._ask_name("annotation", outer.qualname)
+
+    def _union_annotation(self, members: list[cst.BaseExpression]) -> Value:
+        """``X | None`` is an X; ``list | QuerySet`` may be a list, so it is nothing known."""
+        types = [self.annotation(m) for m in members if not _is_none(m)]
+        if types and all(t == types[0] for t in types):
+            return types[0]
         return UNKNOWN
 
     def element(self, iterable: Value) -> Value:

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from asyncsafe.engine.classscan import scan_class
 from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext
 from asyncsafe.engine.modules import resolve_relative
 from asyncsafe.engine.scopes import FunctionInfo, Scope, ScopeKind
 from asyncsafe.engine.scopes import dotted as dotted  # re-exported: rules import it from here
-from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value
+from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value, canonical_name
 
 # Builtins that run a protocol on their first argument when called.
 PROTOCOL_BUILTINS: dict[str, str] = {
@@ -45,16 +46,16 @@ class Walker(cst.CSTVisitor):
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:
         self.ctx.tree = module
-        self.bind_module(module)
+        self.prescan(module)
         module.visit(self)
         for checker in self.checkers:
             checker.on_module_exit(module)
 
-    def bind_module(self, module: cst.Module) -> None:
-        """Only the module-level bindings, without walking any body: enough to name what a
-        decorator or a base class refers to."""
+    def prescan(self, module: cst.Module) -> Scope:
+        """The module scope as function bodies see it, and the module's declarations."""
         self.resolver.scopes = [Scope(ScopeKind.MODULE, qualname=self.ctx.module)]
         self._prescan(module.body)
+        return self.resolver.scopes[0]
 
     def _prescan(self, body: Sequence[cst.CSTNode]) -> None:
         """Module-level bindings, final values first: function bodies run after import."""
@@ -63,11 +64,28 @@ class Walker(cst.CSTVisitor):
                 for small in statement.body:
                     self._bind_statement(small)
             elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                self.resolver.bind(statement.name.value, Ref(self._qualname(statement.name.value)))
+                qualname = self._qualname(statement.name.value)
+                self.resolver.bind(statement.name.value, Ref(qualname))
+                self._declare(statement, qualname)
             elif isinstance(statement, cst.BaseSmallStatement):
                 self._bind_statement(statement)
             elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
                 self._prescan(_child_blocks(statement))
+
+    def _declare(self, node: cst.FunctionDef | cst.ClassDef, qualname: str) -> None:
+        """Record attribute types of a class, or the cataloged type a decorator makes."""
+        if isinstance(node, cst.ClassDef):
+            scan_class(node, qualname, self.resolver)
+            return
+        for decorator in node.decorators:
+            expression = decorator.decorator
+            if isinstance(expression, cst.Call):  # @shared_task(bind=True)
+                expression = expression.func
+            made = self.ctx.catalog.decorators.get(
+                canonical_name(self.resolver.resolve(expression)) or ""
+            )
+            if made is not None:
+                self.resolver.declarations.decorated[qualname] = made
 
     @property
     def _in_module(self) -> bool:
@@ -201,6 +219,8 @@ class Walker(cst.CSTVisitor):
         qualname = self._qualname(name)
         if not self._in_module:
             self.resolver.bind(name, Ref(qualname))
+        if qualname not in self.resolver.declarations.classes:
+            scan_class(node, qualname, self.resolver)  # a class nested in a function or class
         self.resolver.scopes.append(Scope(ScopeKind.CLASS, qualname=qualname))
         node.body.visit(self)
         self.resolver.scopes.pop()
@@ -312,6 +332,8 @@ class Walker(cst.CSTVisitor):
     def visit_With(self, node: cst.With) -> bool:
         for item in node.items:
             item.item.visit(self)
+            if node.asynchronous is None:
+                self._evaluate(item.item, "enter")
             if item.asname is not None:
                 self._mark_store(item.asname.name)
                 if not self._in_module:

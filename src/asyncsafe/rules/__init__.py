@@ -17,6 +17,7 @@ def load_rules() -> tuple[type[Checker], ...]:
         django_orm,
         django_web,
         event_loop,
+        sdk,
         stdlib_http,
         transitive,
     )
@@ -27,6 +28,7 @@ def load_rules() -> tuple[type[Checker], ...]:
         *stdlib_http.CHECKERS,
         *django_orm.CHECKERS,
         *django_web.CHECKERS,
+        *sdk.CHECKERS,
         *transitive.CHECKERS,
         *event_loop.CHECKERS,
     )

@@ -141,11 +141,11 @@ class TransitiveChecker(Checker):
             for call, callee, _ in function.calls:
                 edge = graph.edge_for(callee)
                 if edge is not None and id(call) not in reported:
-                    self._check(graph, function, call, graph.callee_for(edge))
+                    self._check(graph, function, call, graph.followed(edge))
         for function, member, node in self.reads:
             edge = graph.edge_for(member, attribute=True)
             if function.is_async and edge is not None and id(node) not in reported:
-                self._check(graph, function, node, graph.callee_for(edge))
+                self._check(graph, function, node, graph.followed(edge))
 
     def _check(
         self, graph: CallGraph, function: FunctionInfo, node: cst.Call | cst.Attribute,
