@@ -131,7 +131,7 @@ CONSUMER_MESSAGES = {
 
 DJANGO_MESSAGES = {
     "context = build_context(pk)": (
-        "ASF601 build_context() -> _load_court() -> Court.objects.get() (cl/views.py:20) "
+        "ASF601 build_context() -> _load_court() -> Court.objects.get() (cl/views.py:21) "
         f"{BLOCKS} (ASF101 in a sync helper); use 'await sync_to_async(build_context)(...)' or "
         "make the helper async"
     ),
@@ -156,6 +156,12 @@ DJANGO_MESSAGES = {
     "    opinion.asave()": (
         "ASF504 the coroutine from opinion.asave() is never awaited, so it never runs; "
         "use 'await opinion.asave()'"
+    ),
+    "data = await serializers.serialize(": (
+        "ASF109 serializers.serialize() iterates the QuerySet (and each row's many-to-many "
+        "managers): a blocking database query on the event loop; use "
+        "'await sync_to_async(serializers.serialize)(...)' (there is no async serializer) "
+        "('await' does not help: the call runs, and blocks, before anything is awaited)"
     ),
     "name = await Court.objects.aget(pk=pk).name": (
         "ASF506 .name is read off the coroutine Court.objects.aget(pk=pk), not off its result "
