@@ -41,11 +41,15 @@ class Walker(cst.CSTVisitor):
         self.callees: set[int] = set()
         self.test_context: set[int] = set()
         self.functions: list[FunctionInfo] = []
+        self.lambda_names: dict[int, str] = {}
 
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:
+        self.ctx.tree = module
         self.prescan(module)
         module.visit(self)
+        for checker in self.checkers:
+            checker.on_module_exit(module)
 
     def prescan(self, module: cst.Module) -> Scope:
         """The module scope as function bodies see it, and the module's declarations."""
@@ -98,7 +102,7 @@ class Walker(cst.CSTVisitor):
         elif isinstance(node, cst.ImportFrom):
             self._bind_import_from(node)
         elif isinstance(node, cst.Assign):
-            value = self.resolver.resolve(node.value)
+            value = self._assigned_value(node)
             for target in node.targets:
                 self._bind_target(target.target, value)
         elif isinstance(node, cst.AnnAssign):
@@ -108,6 +112,13 @@ class Walker(cst.CSTVisitor):
             self._bind_target(node.target, value)
         elif isinstance(node, cst.AugAssign):
             self._bind_target(node.target, UNKNOWN)
+
+    def _assigned_value(self, node: cst.Assign) -> Value:
+        """A lambda bound to a name is that name's function, like a ``def``."""
+        name = _lambda_target(node)
+        if name is not None:
+            return Ref(self._qualname(name))
+        return self.resolver.resolve(node.value)
 
     def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
         if isinstance(target, cst.Name):
@@ -216,7 +227,8 @@ class Walker(cst.CSTVisitor):
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        info = FunctionInfo(qualname=self._qualname("<lambda>"), is_async=False, node=node)
+        name = self.lambda_names.get(id(node), "<lambda>")
+        info = FunctionInfo(qualname=self._qualname(name), is_async=False, node=node)
         self.functions.append(info)
         self.resolver.scopes.append(Scope(ScopeKind.LAMBDA, function=info, qualname=info.qualname))
         for param in _all_params(node.params):
@@ -269,6 +281,9 @@ class Walker(cst.CSTVisitor):
             self._bind_import_from(node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        name = _lambda_target(node)
+        if name is not None:
+            self.lambda_names[id(node.value)] = name
         for target in node.targets:
             self._mark_store(target.target)
             if isinstance(target.target, (cst.Tuple, cst.List)):
@@ -418,6 +433,11 @@ class Walker(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         self.awaited.add(id(node.expression))
 
+    def visit_Yield(self, node: cst.Yield) -> None:
+        function = self.resolver.function()
+        if function is not None:
+            function.is_generator = True
+
     def visit_Call(self, node: cst.Call) -> None:
         self.callees.add(id(node.func))
         function = self.resolver.function()
@@ -453,6 +473,14 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
     if params.star_kwarg is not None:
         found.append(params.star_kwarg)
     return found
+
+
+def _lambda_target(node: cst.Assign) -> str | None:
+    """``name = lambda ...``: the one name a lambda is bound to, if that is all it is bound to."""
+    if not isinstance(node.value, cst.Lambda) or len(node.targets) != 1:
+        return None
+    target = node.targets[0].target
+    return target.value if isinstance(target, cst.Name) else None
 
 
 def _decorator_names(info: FunctionInfo) -> set[str]:
