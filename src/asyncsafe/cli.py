@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings, 2 usage/config error or a file that could not b
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -97,19 +98,32 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--statistics", action="store_true", help="print a count per code instead of each finding")
     output.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary line")
 
-    commands.add_parser("rules", help="list every rule code with its summary")
+    rules = commands.add_parser("rules", help="list every rule code with its summary")
+    rules.add_argument("--catalog", action="store_true",
+                       help="list every cataloged call, method and protocol with its code and async alternative")
+    rules.add_argument("--config", type=Path, metavar="FILE",
+                       help="with --catalog: include blocking-calls/safe-calls from this file (default: nearest pyproject.toml)")
     explain = commands.add_parser("explain", help="explain one rule: what blocks, why, example, fix")
     explain.add_argument("code", metavar="CODE")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _dispatch(argv)
+    except BrokenPipeError:
+        # The reader went away (`asyncsafe rules | head`): that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLEAN
+
+
+def _dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "check":
         return _check(args)
     if args.command == "rules":
-        return _rules()
+        return _catalog(args) if args.catalog else _rules()
     if args.command == "explain":
         return _explain(args.code)
     parser.print_help(sys.stderr)
@@ -177,6 +191,28 @@ def _rules() -> int:
     for code, spec in all_rules().items():
         flag = "" if spec.default_enabled else "  (opt-in)"
         print(f"{code}  {spec.name:<28} {spec.summary}{flag}")
+    return EXIT_CLEAN
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from asyncsafe.catalog import configured_catalog
+    from asyncsafe.rules.registry import all_rules
+
+    try:
+        config = args.config if args.config is not None else find_config(["."])
+        settings = load_settings(config, explicit=args.config is not None)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_ERROR
+    rules = all_rules()
+    for entry in configured_catalog(settings.blocking_calls).entries():
+        spec = rules.get(entry.code)
+        opt_in = " (opt-in)" if spec is not None and not spec.default_enabled else ""
+        print(f"{entry.code}{opt_in}  {entry.name}  ->  {entry.fix}")
+        if entry.note:
+            print(f"        {entry.note}")
+    if settings.safe_calls:
+        print(f"safe-calls (never reported): {', '.join(settings.safe_calls)}")
     return EXIT_CLEAN
 
 

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -60,6 +60,73 @@ def _django_version(value: Any, where: str) -> str:
     return text
 
 
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.(?:[A-Za-z0-9_*?!\[\]-]+))*")
+
+
+def _name_pattern(value: Any, where: str) -> str:
+    """An fnmatch pattern over canonical dotted names that starts with a module name."""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a name pattern (string), got {value!r}")
+    text = value.strip()
+    if not NAME_PATTERN.fullmatch(text) or text.count("[") != text.count("]"):
+        raise ConfigError(
+            f"{where}: {value!r} is not a pattern of dotted names: it must start with a module "
+            "name and use only names, dots and fnmatch wildcards (e.g. \"mycompany.billing.*\", "
+            "\"legacy_client.Client.fetch\")"
+        )
+    return text
+
+
+def _blocking_calls(value: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f"{where}: expected a table of \"name pattern\" = \"suggestion\", got {value!r}"
+        )
+    entries = []
+    for pattern, suggestion in value.items():
+        if not isinstance(suggestion, str) or not suggestion.strip() or "\n" in suggestion:
+            raise ConfigError(
+                f"{where}: the suggestion for {pattern!r} must be a non-empty one-line string "
+                f"(what to use instead), got {suggestion!r}"
+            )
+        entries.append((_name_pattern(pattern, where), suggestion.strip()))
+    return tuple(entries)
+
+
+def _safe_calls(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list of name patterns (strings), got {value!r}")
+    return tuple(_name_pattern(pattern, where) for pattern in value)
+
+
+# What the cache backend does, by `cache-backend` value: True = I/O (ASF230 becomes a default
+# rule), False = none (ASF230 never reports). Unset: ASF230 stays opt-in.
+CACHE_BACKENDS = {
+    "redis": True, "memcached": True, "database": True, "file": True,
+    "locmem": False, "dummy": False,
+}
+CACHE_CODE = "ASF230"
+
+
+def _cache_backend(value: Any, where: str) -> str:
+    if not isinstance(value, str) or value not in CACHE_BACKENDS:
+        known = ", ".join(f'"{name}"' for name in CACHE_BACKENDS)
+        raise ConfigError(f"{where}: expected one of {known}, got {value!r}")
+    return value
+
+
+MAX_DEPTH_LIMIT = 50
+
+
+def _max_depth(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DEPTH_LIMIT:
+        raise ConfigError(
+            f"{where}: expected the longest helper chain to follow, an integer from 1 to "
+            f"{MAX_DEPTH_LIMIT}, got {value!r}"
+        )
+    return value
+
+
 # key -> (Settings attribute, converter). Later families add their keys here.
 OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "select": ("select", _codes),
@@ -69,6 +136,10 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "extend-exclude": ("extend_exclude", _globs),
     "per-file-ignores": ("per_file_ignores", _per_file),
     "django-version": ("django_version", _django_version),
+    "blocking-calls": ("blocking_calls", _blocking_calls),
+    "safe-calls": ("safe_calls", _safe_calls),
+    "cache-backend": ("cache_backend", _cache_backend),
+    "max-depth": ("max_depth", _max_depth),
 }
 
 
@@ -107,8 +178,12 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     django_version: str = field(default_factory=installed_django_version)
+    cache_backend: str | None = None
+    max_depth: int = 8  # calls followed from an async body into project sync helpers (ASF6xx)
     root: str = "."
     config_path: str | None = None
+    blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
+    safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
 
     @property
     def django(self) -> tuple[int, int]:
@@ -116,7 +191,8 @@ class Settings:
         return int(major), int(minor)
 
     def enabled_codes(self) -> frozenset[str]:
-        return _enabled_codes(self.select, self.extend_select, self.ignore)
+        defaults = () if self.cache_backend is None else ((CACHE_CODE, CACHE_BACKENDS[self.cache_backend]),)
+        return _enabled_codes(self.select, self.extend_select, self.ignore, defaults)
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes()
@@ -147,32 +223,53 @@ class Settings:
         defaults = self.exclude == DEFAULT_EXCLUDE
         return PathMatcher(self.extend_exclude if defaults else (*self.exclude, *self.extend_exclude))
 
+    def is_safe_call(self, name: str) -> bool:
+        """Whether the configuration declares this canonical name (``pkg.func`` or
+        ``Type.method``) non-blocking: no catalog or transitive finding may come from it."""
+        return bool(self.safe_calls) and _compiled(self.safe_calls).fullmatch(name) is not None
+
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
-        return f"{sorted(self.enabled_codes())}|{self.django_version}"
+        configured = f"{self.blocking_calls}|{self.safe_calls}"
+        return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}"
+
+
+@lru_cache(maxsize=16)
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
 _ENABLED_CACHE: dict[tuple[object, ...], frozenset[str]] = {}
 
 
 def _enabled_codes(
-    select: tuple[str, ...] | None, extend: tuple[str, ...], ignore: tuple[str, ...]
+    select: tuple[str, ...] | None,
+    extend: tuple[str, ...],
+    ignore: tuple[str, ...],
+    defaults: tuple[tuple[str, bool], ...] = (),
 ) -> frozenset[str]:
-    key = (select, extend, ignore)
+    key = (select, extend, ignore, defaults)
     if key not in _ENABLED_CACHE:
-        _ENABLED_CACHE[key] = frozenset(_resolve_selection(select, extend, ignore))
+        _ENABLED_CACHE[key] = frozenset(_resolve_selection(select, extend, ignore, dict(defaults)))
     return _ENABLED_CACHE[key]
 
 
 def _resolve_selection(
-    select: tuple[str, ...] | None, extend: tuple[str, ...], ignore: tuple[str, ...]
+    select: tuple[str, ...] | None,
+    extend: tuple[str, ...],
+    ignore: tuple[str, ...],
+    defaults: Mapping[str, bool],
 ) -> Iterable[str]:
     """ruff-style: the most specific matching selector wins; ignore wins ties.
 
-    Opt-in codes are enabled only by their exact code or ``ALL``.
+    Opt-in codes are enabled only by their exact code or ``ALL``. ``defaults`` overrides what a
+    setting decides: True makes an opt-in code a default one, False turns a code off for good.
     """
     selectors = (*(select if select is not None else ("ASF",)), *extend)
     for code, default in known_codes().items():
+        default = defaults.get(code, default)
+        if code in defaults and not defaults[code]:
+            continue
         chosen = _specificity(code, selectors, exact_only=not default)
         dropped = _specificity(code, ignore, exact_only=False)
         if chosen > dropped:

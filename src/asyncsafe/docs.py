@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from asyncsafe.catalog import Blocking, Catalog, builtin_catalog
+from asyncsafe.catalog import Blocking, Catalog, builtin_catalog, fill_texts
 from asyncsafe.rules.registry import RuleSpec, all_rules
 
 DEFAULT_OUTPUT = Path("docs/rules.md")
@@ -48,6 +48,12 @@ class Flagged:
     what: str
     blocking: Blocking
     rewrite: Rewrite | None
+    fix: str = ""  # the advice, with the API's own name in it
+
+    @staticmethod
+    def of(blocking: Blocking, rewrite: Rewrite | None, texts: dict[str, str]) -> Flagged:
+        """``{callee}``/``{twin}``/``{subject}`` filled with the API's name, as messages do."""
+        return Flagged(fill_texts(blocking.what, texts), blocking, rewrite, fill_texts(blocking.fix, texts))
 
 
 def render(rules: dict[str, RuleSpec] | None = None, catalog: Catalog | None = None) -> str:
@@ -121,7 +127,7 @@ def _flagged_table(flagged: list[Flagged]) -> str:
     """The cataloged APIs of one code, grouped by their advice (and Django version)."""
     grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
     for item in flagged:
-        grouped[(item.blocking.fix, _since(item.blocking))].append(f"`{item.what}`")
+        grouped[(item.fix or item.blocking.fix, _since(item.blocking))].append(f"`{item.what}`")
     versioned = any(since for _, since in grouped)
     rows = (
         ["| flagged | use instead | since Django |", "| --- | --- | --- |"]
@@ -178,24 +184,35 @@ def _rewrite_table(flagged: list[Flagged]) -> str:
 
 def flagged_by_code(catalog: Catalog) -> dict[str, list[Flagged]]:
     found: dict[str, list[Flagged]] = defaultdict(list)
-    for blocking in catalog.calls.values():
-        found[blocking.code].append(Flagged(blocking.what, blocking, _call_rewrite(blocking)))
+    for name, blocking in catalog.calls.items():
+        texts = _texts(name.removeprefix("builtins."))
+        found[blocking.code].append(Flagged.of(blocking, _call_rewrite(blocking, texts), texts))
+    for group in catalog.call_patterns.patterns.values():  # stripe.*.create
+        for pattern, blocking in group:
+            found[blocking.code].append(Flagged.of(blocking.named(pattern, f"{pattern}()"), None, {}))
     for spec in catalog.types.values():
+        label = spec.label or spec.name.removeprefix("builtins.")
         for name, blocking in spec.methods.items():
-            rewrite = _method_rewrite(blocking, name)
-            found[blocking.code].append(Flagged(blocking.what, blocking, rewrite))
+            texts = _texts(f"{label}.{name}")
+            found[blocking.code].append(Flagged.of(blocking, _method_rewrite(blocking, name), texts))
         for protocol, blocking in spec.protocols.items():
             rewrite = _loop_rewrite(blocking) if protocol == "iterate" else None
-            found[blocking.code].append(Flagged(blocking.what, blocking, rewrite))
+            found[blocking.code].append(Flagged.of(blocking, rewrite, {"subject": label}))
     for items in found.values():
         items.sort(key=lambda item: item.what)
     return dict(found)
 
 
-def _call_rewrite(blocking: Blocking) -> Rewrite | None:
+def _texts(callee: str) -> dict[str, str]:
+    head, dot, name = callee.rpartition(".")
+    return {"callee": callee, "twin": f"{head}{dot}a{name}"}
+
+
+def _call_rewrite(blocking: Blocking, texts: dict[str, str]) -> Rewrite | None:
     if not blocking.twin:
         return None
-    return Rewrite(f"{blocking.what.removesuffix('()')}(...)", f"await {blocking.twin}(...)", blocking)
+    what = fill_texts(blocking.what, texts)
+    return Rewrite(f"{what.removesuffix('()')}(...)", f"await {blocking.twin}(...)", blocking)
 
 
 def _method_rewrite(blocking: Blocking, method: str) -> Rewrite | None:

@@ -35,9 +35,10 @@ import libcst as cst
 
 from asyncsafe.catalog import Catalog
 from asyncsafe.django.index import ModelIndex
-from asyncsafe.django.methods import LAZY_METHODS
+from asyncsafe.django.methods import EVALUATING_METHODS, LAZY_METHODS
 from asyncsafe.django.schema import ManagerSpec, MethodKind, Model, RelationKind
 from asyncsafe.django.summary import ModuleSummary
+from asyncsafe.engine.awaitables import ASYNC_ITERATOR, COROUTINE
 from asyncsafe.engine.events import FileContext
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.scopes import Resolver, Scope, ScopeKind
@@ -48,13 +49,16 @@ MANAGER = "django.db.models.manager.Manager"
 RELATED_MANAGER = "django.db.models.fields.related_descriptors.RelatedManager"
 RAW_QUERYSET = "django.db.models.query.RawQuerySet"
 MODEL_CLASS = "django.db.models.base.ModelBase"
-AWAITABLE = "asyncsafe.django.Awaitable"
-ASYNC_ROWS = "asyncsafe.django.AsyncRows"  # what aiterator() returns: only for `async for`
+AWAITABLE = COROUTINE  # what an a* call returns; its info is what awaiting it gives
+ASYNC_ROWS = ASYNC_ITERATOR  # what aiterator() returns: only for `async for`
 PAGINATOR = "django.core.paginator.Paginator"
 PAGE = "django.core.paginator.Page"
 QUERYSET_KINDS = frozenset({QUERYSET, MANAGER, RELATED_MANAGER, RAW_QUERYSET})
 
 ROW_METHODS = frozenset({"get", "first", "last", "latest", "earliest"})
+# Async twins that return a coroutine (shared/reference/django-async-api.md §1-§4).
+ASYNC_TWINS = frozenset(f"a{name}" for name in EVALUATING_METHODS | {"add", "remove", "set", "clear"})
+MODEL_ASYNC_METHODS = frozenset({"asave", "adelete", "arefresh_from_db"})
 VALUES_METHODS = frozenset({"values", "values_list", "dates", "datetimes"})
 GET_USER_MODEL = "django.contrib.auth.get_user_model"
 GET_OBJECT = frozenset({"django.shortcuts.get_object_or_404"})
@@ -329,6 +333,8 @@ class OrmTypes:
                 return Instance(PAGE, callee.receiver.info)
             if callee.name == "get_queryset" and self._is_project_name(callee.receiver.type_name):
                 return self._view_queryset(callee.receiver.type_name, call)
+            if callee.name in MODEL_ASYNC_METHODS and self.instance_model(callee.receiver):
+                return Instance(AWAITABLE)
         return None
 
     def _function_result(self, callee: Ref, call: cst.Call | None, resolver: Resolver) -> Value | None:
@@ -377,9 +383,8 @@ class OrmTypes:
         row = self._row(info, name, origin)
         if row is not None:
             return row
-        if name.startswith("a"):
-            row = self._row(info, name[1:], origin)
-            return Instance(AWAITABLE, row) if row is not None else None
+        if name in ASYNC_TWINS:
+            return Instance(AWAITABLE, self._row(info, name[1:], origin))
         custom = self.custom_method(info, name)
         if custom is not None and custom.returns_queryset:
             return Instance(QUERYSET, replace(info, cached=False, origin=origin))

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from asyncsafe.catalog import Catalog, builtin_catalog
+from asyncsafe.catalog import Catalog, configured_catalog
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.events import FileContext, Finding, Fix
+from asyncsafe.engine.exports import ProjectExports
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
@@ -76,7 +77,8 @@ def analyze_source(
     module = parse(source)
     if isinstance(module, FileError):
         return FileAnalysis(source.path, error=module)
-    return analyze_module(source.path, module, settings, catalog or builtin_catalog(), project)
+    catalog = catalog or configured_catalog(settings.blocking_calls)
+    return analyze_module(source.path, module, settings, catalog, project)
 
 
 def build_context(
@@ -85,13 +87,16 @@ def build_context(
     from asyncsafe.rules import load_providers
 
     providers = [CatalogTypes(catalog), *(make(catalog) for make in load_providers())]
+    resolver = Resolver(providers)
+    if project is not None:
+        resolver.declarations.exports = ProjectExports(project, settings, catalog)
     ctx = FileContext(
         path=path,
         module=module_name_for(path),
         is_package=is_package_init(path),
         settings=settings,
         catalog=catalog,
-        resolver=Resolver(providers),
+        resolver=resolver,
         project=project,
     )
     for provider in providers:

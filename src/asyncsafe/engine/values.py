@@ -45,3 +45,13 @@ class Unknown:
 UNKNOWN = Unknown()
 
 Value = Union[Ref, Instance, Member, Unknown]
+
+
+def canonical_name(value: Value) -> str | None:
+    """The dotted name a callee is known by: ``requests.get``, or ``redis.Redis.get`` for a
+    method of a tracked type. ``None`` when the engine does not know what it is."""
+    if isinstance(value, Ref):
+        return value.qualname
+    if isinstance(value, Member):
+        return f"{value.receiver.type_name}.{value.name}"
+    return None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
+from asyncsafe.engine.classscan import scan_class
 from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext
 from asyncsafe.engine.modules import resolve_relative
 from asyncsafe.engine.scopes import FunctionInfo, Scope, ScopeKind
-from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value
+from asyncsafe.engine.scopes import dotted as dotted  # re-exported: rules import it from here
+from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value, canonical_name
 
 # Builtins that run a protocol on their first argument when called.
 PROTOCOL_BUILTINS: dict[str, str] = {
@@ -27,14 +30,28 @@ PROTOCOL_BUILTINS: dict[str, str] = {
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
+# Fields that only hold tokens and whitespace: no rule looks inside them.
+_TOKEN_FIELDS = frozenset(
+    ("lpar", "rpar", "leading_lines", "lines_after_decorators", "header", "footer", "comma",
+     "semicolon", "dot", "equal", "colon", "trailing_whitespace", "asynchronous", "newline",
+     "whitespace_before", "whitespace_after", "whitespace_before_colon", "whitespace_after_colon")
+)
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 
-def dotted(node: cst.BaseExpression | None) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
+
+def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = tuple(
+            f.name
+            for f in dataclasses.fields(kind)
+            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
+        )
+        _CHILD_FIELDS[kind] = fields
+    return fields
+
+
+_Hook = Callable[[cst.CSTNode], object]
 
 
 class Walker(cst.CSTVisitor):
@@ -48,12 +65,55 @@ class Walker(cst.CSTVisitor):
         self.callees: set[int] = set()
         self.test_context: set[int] = set()
         self.functions: list[FunctionInfo] = []
+        self.lambda_names: dict[int, str] = {}
+        self._hooks: dict[type[cst.CSTNode], tuple[_Hook | None, _Hook | None]] = {}
+
+    # --- traversal -----------------------------------------------------------------------------
+    def walk(self, node: cst.CSTNode) -> None:
+        """Visit ``node`` and its children in field order, calling ``visit_X``/``leave_X``.
+
+        libcst's own ``node.visit()`` rebuilds (and re-validates) every node on the way back up,
+        even for read-only visitors; reading the dataclass fields directly avoids that cost.
+        """
+        hooks = self._hooks.get(type(node))
+        if hooks is None:
+            hooks = self._hooks[type(node)] = self._find_hooks(type(node))
+        visit, leave = hooks
+        if visit is None or visit(node) is not False:
+            for name in _child_fields(type(node)):
+                child = getattr(node, name)
+                if isinstance(child, cst.CSTNode):
+                    self.walk(child)
+                elif isinstance(child, (tuple, list)):
+                    for item in child:
+                        if isinstance(item, cst.CSTNode):
+                            self.walk(item)
+        if leave is not None:
+            leave(node)
+
+    def _find_hooks(self, kind: type[cst.CSTNode]) -> tuple[_Hook | None, _Hook | None]:
+        found: list[_Hook | None] = []
+        for prefix in ("visit_", "leave_"):
+            name = prefix + kind.__name__
+            defined = getattr(type(self), name, None)
+            inherited = getattr(cst.CSTVisitor, name, None)
+            overridden = defined is not None and defined is not inherited
+            found.append(getattr(self, name) if overridden else None)
+        return found[0], found[1]
 
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:
+        self.ctx.tree = module
+        self.prescan(module)
+        self.walk(module)
+        for checker in self.checkers:
+            checker.on_module_exit(module)
+
+    def prescan(self, module: cst.Module) -> Scope:
+        """The module scope as function bodies see it, and the module's declarations."""
         self.resolver.scopes = [Scope(ScopeKind.MODULE, qualname=self.ctx.module)]
         self._prescan(module.body)
-        module.visit(self)
+        return self.resolver.scopes[0]
 
     def _prescan(self, body: Sequence[cst.CSTNode]) -> None:
         """Module-level bindings, final values first: function bodies run after import."""
@@ -62,11 +122,28 @@ class Walker(cst.CSTVisitor):
                 for small in statement.body:
                     self._bind_statement(small)
             elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-                self.resolver.bind(statement.name.value, Ref(self._qualname(statement.name.value)))
+                qualname = self._qualname(statement.name.value)
+                self.resolver.bind(statement.name.value, Ref(qualname))
+                self._declare(statement, qualname)
             elif isinstance(statement, cst.BaseSmallStatement):
                 self._bind_statement(statement)
             elif isinstance(statement, (cst.If, cst.Try, cst.With, cst.For, cst.While)):
                 self._prescan(_child_blocks(statement))
+
+    def _declare(self, node: cst.FunctionDef | cst.ClassDef, qualname: str) -> None:
+        """Record attribute types of a class, or the cataloged type a decorator makes."""
+        if isinstance(node, cst.ClassDef):
+            scan_class(node, qualname, self.resolver)
+            return
+        for decorator in node.decorators:
+            expression = decorator.decorator
+            if isinstance(expression, cst.Call):  # @shared_task(bind=True)
+                expression = expression.func
+            made = self.ctx.catalog.decorators.get(
+                canonical_name(self.resolver.resolve(expression)) or ""
+            )
+            if made is not None:
+                self.resolver.declarations.decorated[qualname] = made
 
     @property
     def _in_module(self) -> bool:
@@ -83,7 +160,7 @@ class Walker(cst.CSTVisitor):
         elif isinstance(node, cst.ImportFrom):
             self._bind_import_from(node)
         elif isinstance(node, cst.Assign):
-            value = self.resolver.resolve(node.value)
+            value = self._assigned_value(node)
             for target in node.targets:
                 self._bind_target(target.target, value)
         elif isinstance(node, cst.AnnAssign):
@@ -94,9 +171,20 @@ class Walker(cst.CSTVisitor):
         elif isinstance(node, cst.AugAssign):
             self._bind_target(node.target, UNKNOWN)
 
+    def _assigned_value(self, node: cst.Assign) -> Value:
+        """A lambda bound to a name is that name's function, like a ``def``."""
+        name = _lambda_target(node)
+        if name is not None:
+            return Ref(self._qualname(name))
+        return self.resolver.resolve(node.value)
+
     def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
         if isinstance(target, cst.Name):
             self.resolver.bind(target.value, value)
+        elif isinstance(target, cst.Attribute) and not self._in_module:
+            path = dotted(target)
+            if path is not None:  # `request.user = await request.auser()` replaces what it held
+                self.resolver.bind_path(path, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind_target(element.value, UNKNOWN)
@@ -130,7 +218,7 @@ class Walker(cst.CSTVisitor):
     # --- scopes --------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         self._visit_parameter_parts(node.params)
         decorators = [self.resolver.resolve(d.decorator) for d in node.decorators]
         name = node.name.value
@@ -147,7 +235,7 @@ class Walker(cst.CSTVisitor):
         scope = Scope(ScopeKind.FUNCTION, function=info, qualname=f"{info.qualname}.<locals>")
         self.resolver.scopes.append(scope)
         self._bind_parameters(node.params, info)
-        node.body.visit(self)
+        self.walk(node.body)
         for checker in self.checkers:
             checker.on_function_exit(info)
         self.resolver.scopes.pop()
@@ -160,42 +248,50 @@ class Walker(cst.CSTVisitor):
     def _visit_parameter_parts(self, params: cst.Parameters) -> None:
         for param in _all_params(params):
             if param.default is not None:
-                param.default.visit(self)
+                self.walk(param.default)
 
     def _bind_parameters(self, params: cst.Parameters, info: FunctionInfo) -> None:
         positional = [*params.posonly_params, *params.params]
+        has_self = bool(positional) and info.class_qualname is not None and not _is_static(info)
+        places = {id(param): place for place, param in enumerate(positional)}
         for index, param in enumerate(_all_params(params)):
             value = self.resolver.annotation(
                 param.annotation.annotation if param.annotation else None
             )
             is_first = index == 0 and positional and param is positional[0]
-            if is_first and info.class_qualname and not _is_static(info):
-                value = Instance(info.class_qualname, "self")
+            if is_first and has_self:
+                value = Instance(info.class_qualname or "", "self")
                 if _is_classmethod(info):
-                    value = Ref(info.class_qualname)
+                    value = Ref(info.class_qualname or "")
+            elif param.annotation is None and id(param) in places:
+                position = places[id(param)] - (1 if has_self else 0)
+                value = self.resolver.parameter(info, param.name.value, position)
             self.resolver.bind(param.name.value, value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         for arg in (*node.bases, *node.keywords):
-            arg.visit(self)
+            self.walk(arg)
         name = node.name.value
         qualname = self._qualname(name)
         if not self._in_module:
             self.resolver.bind(name, Ref(qualname))
+        if qualname not in self.resolver.declarations.classes:
+            scan_class(node, qualname, self.resolver)  # a class nested in a function or class
         self.resolver.scopes.append(Scope(ScopeKind.CLASS, qualname=qualname))
-        node.body.visit(self)
+        self.walk(node.body)
         self.resolver.scopes.pop()
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        info = FunctionInfo(qualname=self._qualname("<lambda>"), is_async=False, node=node)
+        name = self.lambda_names.get(id(node), "<lambda>")
+        info = FunctionInfo(qualname=self._qualname(name), is_async=False, node=node)
         self.functions.append(info)
         self.resolver.scopes.append(Scope(ScopeKind.LAMBDA, function=info, qualname=info.qualname))
         for param in _all_params(node.params):
             self.resolver.bind(param.name.value, UNKNOWN)
-        node.body.visit(self)
+        self.walk(node.body)
         for checker in self.checkers:
             checker.on_function_exit(info)
         self.resolver.scopes.pop()
@@ -205,19 +301,19 @@ class Walker(cst.CSTVisitor):
         self.resolver.scopes.append(Scope(ScopeKind.COMPREHENSION, qualname=self.resolver.current.qualname))
         comp: cst.CompFor | None = node.for_in
         while comp is not None:
-            comp.iter.visit(self)
+            self.walk(comp.iter)
             self._iterate(comp.iter, comp.asynchronous is not None)
             self.not_loaded.add(id(comp.target))
             self._bind_target(comp.target, self.resolver.element(self.resolver.resolve(comp.iter)))
             for condition in comp.ifs:
                 self._truth(condition.test, in_test=True)
-                condition.test.visit(self)
+                self.walk(condition.test)
             comp = comp.inner_for_in
         if isinstance(node, cst.DictComp):
-            node.key.visit(self)
-            node.value.visit(self)
+            self.walk(node.key)
+            self.walk(node.value)
         else:
-            node.elt.visit(self)  # type: ignore[attr-defined]
+            self.walk(node.elt)  # type: ignore[attr-defined]
         self.resolver.scopes.pop()
         return False
 
@@ -243,6 +339,9 @@ class Walker(cst.CSTVisitor):
             self._bind_import_from(node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        name = _lambda_target(node)
+        if name is not None:
+            self.lambda_names[id(node.value)] = name
         for target in node.targets:
             self._mark_store(target.target)
             if isinstance(target.target, (cst.Tuple, cst.List)):
@@ -278,25 +377,27 @@ class Walker(cst.CSTVisitor):
         self._mark_store(node.target)
 
     def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
+        self.walk(node.iter)
         self._iterate(node.iter, node.asynchronous is not None)
         self._mark_store(node.target)
         if not self._in_module:
             self._bind_target(node.target, self.resolver.element(self.resolver.resolve(node.iter)))
-        node.body.visit(self)
+        self.walk(node.body)
         if node.orelse is not None:
-            node.orelse.visit(self)
+            self.walk(node.orelse)
         return False
 
     def visit_With(self, node: cst.With) -> bool:
         for item in node.items:
-            item.item.visit(self)
+            self.walk(item.item)
+            if node.asynchronous is None:
+                self._evaluate(item.item, "enter")
             if item.asname is not None:
                 self._mark_store(item.asname.name)
                 if not self._in_module:
                     entered = self.resolver.entered(self.resolver.resolve(item.item))
                     self._bind_target(item.asname.name, entered)
-        node.body.visit(self)
+        self.walk(node.body)
         return False
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -390,6 +491,11 @@ class Walker(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         self.awaited.add(id(node.expression))
 
+    def visit_Yield(self, node: cst.Yield) -> None:
+        function = self.resolver.function()
+        if function is not None:
+            function.is_generator = True
+
     def visit_Call(self, node: cst.Call) -> None:
         self.callees.add(id(node.func))
         function = self.resolver.function()
@@ -425,6 +531,14 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
     if params.star_kwarg is not None:
         found.append(params.star_kwarg)
     return found
+
+
+def _lambda_target(node: cst.Assign) -> str | None:
+    """``name = lambda ...``: the one name a lambda is bound to, if that is all it is bound to."""
+    if not isinstance(node.value, cst.Lambda) or len(node.targets) != 1:
+        return None
+    target = node.targets[0].target
+    return target.value if isinstance(target, cst.Name) else None
 
 
 def _decorator_names(info: FunctionInfo) -> set[str]:

@@ -12,14 +12,34 @@ from asyncsafe.engine.scopes import TypeProvider
 
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[type[Checker], ...]:
-    from asyncsafe.rules import catalog_calls, django_orm, stdlib_http
+    from asyncsafe.rules import (
+        catalog_calls,
+        django_orm,
+        django_web,
+        event_loop,
+        sdk,
+        stdlib_http,
+        transitive,
+    )
 
-    return (*catalog_calls.CHECKERS, *stdlib_http.CHECKERS, *django_orm.CHECKERS)
+    # transitive and event_loop stay last: when a walk ends they read what every rule reported.
+    return (
+        *catalog_calls.CHECKERS,
+        *stdlib_http.CHECKERS,
+        *django_orm.CHECKERS,
+        *django_web.CHECKERS,
+        *sdk.CHECKERS,
+        *transitive.CHECKERS,
+        *event_loop.CHECKERS,
+    )
 
 
 @lru_cache(maxsize=1)
 def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     """Type knowledge that rule families add beyond the data catalog."""
     from asyncsafe.django.orm import OrmTypes
+    from asyncsafe.engine.project_types import ProjectTypes
+    from asyncsafe.rules import django_web
 
-    return (OrmTypes,)
+    # ProjectTypes last: what Django knows of a project class wins over "a project class".
+    return (OrmTypes, *django_web.PROVIDERS, ProjectTypes)

@@ -7,8 +7,9 @@ import libcst as cst
 from asyncsafe.catalog import Blocking, Condition
 from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fix
 from asyncsafe.engine.scopes import FunctionInfo
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.values import Instance, Member, Ref, Value, canonical_name
 from asyncsafe.engine.walker import dotted
+from asyncsafe.rules.quotes import callee_texts, quote
 from asyncsafe.rules.rewrites import (
     Parents,
     async_for,
@@ -19,6 +20,10 @@ from asyncsafe.rules.rewrites import (
 
 
 class CatalogChecker(Checker):
+    """Also ASF400: the user's ``blocking-calls`` win over the catalog, ``safe-calls`` over both.
+    An awaited call never matches ``blocking-calls``: a pattern like ``mycompany.billing.*`` also
+    covers the package's async twins, and what is awaited returned an awaitable."""
+
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.parents = Parents()  # built per function, only when a fix is made
@@ -27,20 +32,38 @@ class CatalogChecker(Checker):
         self.parents.forget(function)
 
     def on_call(self, site: CallSite) -> None:
-        blocking = self.lookup_call(site.callee)
+        name = canonical_name(site.callee)
+        if name is not None and self.ctx.settings.is_safe_call(name):
+            return
+        configured = None
+        if name is not None and not site.awaited:
+            configured = self.ctx.catalog.configured_call(name)
+        blocking = configured or self.lookup_call(site.callee)
         if blocking is not None and self._applies(blocking, site.node):
-            self.report(site.node, blocking, self._call_fix(site, blocking))
+            fix = self._call_fix(site, blocking)
+            self.report(site.node, blocking, fix, callee_texts(site.node))
 
     def on_evaluate(self, site: EvalSite) -> None:
         if isinstance(site.value, Instance):
             blocking = self.ctx.catalog.protocol(site.value.type_name, site.protocol)
             if blocking is not None:
-                self.report(site.node, blocking, self._protocol_fix(site, blocking))
+                fix = self._protocol_fix(site, blocking)
+                self.report(site.node, blocking, fix, {"subject": quote(site.node)})
 
-    def report(self, node: cst.CSTNode, blocking: Blocking, fix: Fix | None = None) -> None:
+    def report(
+        self,
+        node: cst.CSTNode,
+        blocking: Blocking,
+        fix: Fix | None = None,
+        texts: dict[str, str] | None = None,
+    ) -> None:
         django = self.ctx.settings.django
         self.ctx.report(
-            node, blocking.code, blocking.message(django), blocking.suggestion(django), fix=fix
+            node,
+            blocking.code,
+            blocking.message(django, texts),
+            blocking.suggestion(django, texts),
+            fix=fix,
         )
 
     def _call_fix(self, site: CallSite, blocking: Blocking) -> Fix | None:
@@ -64,7 +87,7 @@ class CatalogChecker(Checker):
 
     def lookup_call(self, callee: Value) -> Blocking | None:
         if isinstance(callee, Ref):
-            return self.ctx.catalog.calls.get(callee.qualname)
+            return self.ctx.catalog.call(callee.qualname)
         if isinstance(callee, Member):
             return self.ctx.catalog.method(callee.receiver.type_name, callee.name)
         return None
