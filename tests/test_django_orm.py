@@ -419,3 +419,21 @@ def test_canonical_follows_aliases_and_re_exports(tmp_path: Path) -> None:
     assert index.canonical("shop.models.Alias") == "shop.base.Base"
     assert index.is_model("shop.models.Thing")
     assert index.canonical("shop.utils.helper") == "shop.utils.helper"  # no class: not followed
+
+
+def test_classes_without_django_bases_are_never_parsed(tmp_path: Path) -> None:
+    package = write_project(
+        tmp_path,
+        {
+            "shop/models.py": MODELS,
+            "shop/authors.py": AUTHOR,
+            "shop/services.py": "class Mailer:\n    def send(self):\n        return 1\n",
+            "shop/base.py": "from django.db import models\n\nclass Stamped(models.Model):\n    pass\n",
+            "shop/deep.py": "from .base import Stamped\n\nclass Deeper(Stamped):\n    pass\n",
+        },
+    )
+    index = ModelIndex.for_project(Project(str(package), ALL))
+    assert not index.is_model("shop.services.Mailer")
+    assert index.class_kind("shop.services.Mailer") is None
+    assert "shop.services" not in index._summaries  # ruled out from the text alone
+    assert index.is_model("shop.deep.Deeper")  # Django bases reached through a project class

@@ -425,7 +425,7 @@ class OrmTypes:
             kind = self.index.method_kind(override[1].qualname, "get_queryset")
             if kind is None or not kind.returns_queryset:
                 return None
-            if any(word in ast.unparse(override[0]) for word in LOADING_METHODS):
+            if any(f".{word}(" in ast.unparse(override[0]) for word in LOADING_METHODS):
                 info = replace(info, loaded=Loaded(everything=True))  # what it loads: not read
         return Instance(QUERYSET, info)
 

@@ -11,6 +11,31 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 MODEL_ROOTS = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+# Well-known third-party models that projects derive theirs from. Their own fields are not known
+# (so reading them is never reported); the project's fields, relations and managers are.
+THIRD_PARTY_MODEL_BASES = frozenset(
+    {
+        "django_extensions.db.models.TimeStampedModel",
+        "django_extensions.db.models.TitleDescriptionModel",
+        "django_extensions.db.models.TitleSlugDescriptionModel",
+        "django_extensions.db.models.ActivatorModel",
+        "model_utils.models.TimeStampedModel",
+        "model_utils.models.TimeFramedModel",
+        "model_utils.models.StatusModel",
+        "model_utils.models.SoftDeletableModel",
+        "model_utils.models.UUIDModel",
+        "polymorphic.models.PolymorphicModel",
+        "mptt.models.MPTTModel",
+        "treebeard.mp_tree.MP_Node",
+        "treebeard.ns_tree.NS_Node",
+        "treebeard.al_tree.AL_Node",
+        "modelcluster.models.ClusterableModel",
+        "ordered_model.models.OrderedModel",
+        "safedelete.models.SafeDeleteModel",
+        "wagtail.models.Page",
+        "wagtail.core.models.Page",
+    }
+)
 QUERYSET_ROOTS = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
 MANAGER_ROOTS = frozenset(
     {
