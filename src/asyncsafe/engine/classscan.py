@@ -18,6 +18,9 @@ from asyncsafe.engine.scopes import Resolver, Scope, ScopeKind
 from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value
 
 
+STATICMETHOD = Ref("builtins.staticmethod")
+
+
 def scan_class(node: cst.ClassDef, qualname: str, resolver: Resolver) -> ClassFacts:
     facts = ClassFacts(
         qualname, bases=[resolver.resolve(arg.value) for arg in node.bases if arg.keyword is None]
@@ -56,16 +59,22 @@ def _scan_class_level(node: cst.BaseSmallStatement, facts: ClassFacts, resolver:
 
 def _scan_method(node: cst.FunctionDef, facts: ClassFacts, resolver: Resolver) -> None:
     positional = [*node.params.posonly_params, *node.params.params]
-    decorators = [resolver.resolve(d.decorator) for d in node.decorators]
-    if not positional or Ref("builtins.staticmethod") in decorators:
+    if not positional:
         return
     receiver = positional[0].name.value
+    assigns, values = _assignments(node.body, receiver)
+    if not assigns:
+        return  # most methods: nothing to learn, and their annotations need not be resolved
+    if any(resolver.resolve(d.decorator) == STATICMETHOD for d in node.decorators):
+        return
     scope = Scope(ScopeKind.FUNCTION, qualname=f"{facts.qualname}.{node.name.value}.<locals>")
     resolver.scopes.append(scope)
     try:
+        used = _names_used(values)
         for param in (*positional[1:], *node.params.kwonly_params):
             annotation = param.annotation.annotation if param.annotation else None
-            resolver.bind(param.name.value, resolver.annotation(annotation))
+            if param.name.value in used:  # resolving annotations is not free: only what is read
+                resolver.bind(param.name.value, resolver.annotation(annotation))
         resolver.bind(receiver, Instance(facts.qualname, "self"))
         _scan_body(node.body, receiver, facts, resolver)
     finally:
@@ -90,6 +99,61 @@ def _scan_body(
         else:
             for block in _nested_blocks(statement):
                 _scan_body(block, receiver, facts, resolver)
+
+
+class _NameCollector(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+
+def _names_used(values: list[cst.BaseExpression]) -> set[str]:
+    """The names read by the assigned values (only these parameters' annotations matter)."""
+    collector = _NameCollector()
+    for value in values:
+        value.visit(collector)
+    return collector.names
+
+
+def _assignments(body: cst.BaseSuite, receiver: str) -> tuple[bool, list[cst.BaseExpression]]:
+    """Whether ``body`` assigns ``receiver.<attribute>`` anywhere (nested defs aside), and the
+    values of all its assignments and ``with`` items (what those attributes can come from)."""
+    assigns = False
+    values: list[cst.BaseExpression] = []
+    for statement in _block(body):
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets: list[cst.BaseExpression] = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    targets = [small.target]
+                if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    values.append(small.value)
+                assigns = assigns or any(_attribute_of(t, receiver) for t in _flattened(targets))
+        elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            if isinstance(statement, cst.With):
+                values.extend(item.item for item in statement.items)
+            for block in _nested_blocks(statement):
+                found, more = _assignments(block, receiver)
+                assigns, values = assigns or found, values + more
+    return assigns, values
+
+
+def _flattened(targets: list[cst.BaseExpression]) -> list[cst.BaseExpression]:
+    flat: list[cst.BaseExpression] = []
+    for target in targets:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            flat.extend(_flattened([e.value for e in target.elements]))
+        else:
+            flat.append(target)
+    return flat
 
 
 def _scan_assignment(

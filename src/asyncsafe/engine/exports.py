@@ -9,6 +9,8 @@ anything else stays unknown, as it would for an unparsed library.
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass
 
 from asyncsafe.catalog import Catalog
@@ -18,6 +20,25 @@ from asyncsafe.engine.project import Project
 from asyncsafe.engine.values import Instance, Ref, Value
 
 MAX_HOPS = 8  # re-exports followed (a.x = b.x = c.x ...)
+
+
+# Standard-library packages whose objects are shared between modules like clients are (a queue,
+# a lock, an executor, a connection). The others (os, io, asyncio, pathlib, http, ...) and Django
+# are imported by nearly every module of a Django project, and would defeat the prefilter.
+SHARED_STDLIB = frozenset(
+    ("queue", "threading", "multiprocessing", "concurrent", "socket", "sqlite3", "smtplib", "ftplib")
+)
+NOT_CLIENTS = frozenset(("django", "builtins"))
+
+
+def _package_pattern(catalog: Catalog) -> re.Pattern[str]:
+    """An import of a package whose objects the catalog (or blocking-calls) knows: ``import
+    redis``, ``from boto3.session import Session``, ``from proj.celery import app``."""
+    names = [*catalog.constructors, *catalog.decorators, *catalog.instances]
+    names += [p for group in catalog.configured.patterns.values() for p, _ in group]
+    roots = {n.split(".", 1)[0] for n in names} - NOT_CLIENTS
+    kept = sorted(r for r in roots if r not in sys.stdlib_module_names or r in SHARED_STDLIB)
+    return re.compile(rf"(?m)^[ \t]*(?:from|import)[ \t]+[\w.]*\b(?:{'|'.join(map(re.escape, kept))})\b")
 
 
 @dataclass(frozen=True)
@@ -70,10 +91,21 @@ class ProjectExports:
         finally:
             scanning.discard(module)
 
+    def _mentions_catalog(self, module: str) -> bool:
+        """Whether the module imports a package whose objects the catalog knows (``redis``,
+        ``boto3``, ``celery``, ...): parsing is the expensive part, most modules import none."""
+        source = self.project.source(module)
+        if source is None:
+            return False
+        pattern = self.project.facts("exports:packages", lambda _: _package_pattern(self.catalog))
+        return pattern.search(source.text) is not None
+
     def _scan(self, module: str) -> ModuleFacts | None:
         from asyncsafe.engine.analyze import build_context
         from asyncsafe.engine.walker import Walker
 
+        if not self._mentions_catalog(module):
+            return None  # the prefilter: no cataloged package imported, nothing to learn
         tree = self.project.tree(module)
         path = self.project.modules.get(module)
         if tree is None or path is None:
