@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings, 2 usage/config error or a file that could not b
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -195,14 +196,20 @@ def _catalog(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return EXIT_ERROR
     rules = all_rules()
+    lines = []
     for entry in configured_catalog(settings.blocking_calls).entries():
         spec = rules.get(entry.code)
         opt_in = " (opt-in)" if spec is not None and not spec.default_enabled else ""
-        print(f"{entry.code}{opt_in}  {entry.name}  ->  {entry.fix}")
+        lines.append(f"{entry.code}{opt_in}  {entry.name}  ->  {entry.fix}\n")
         if entry.note:
-            print(f"        {entry.note}")
+            lines.append(f"        {entry.note}\n")
     if settings.safe_calls:
-        print(f"safe-calls (never reported): {', '.join(settings.safe_calls)}")
+        lines.append(f"safe-calls (never reported): {', '.join(settings.safe_calls)}\n")
+    try:
+        sys.stdout.write("".join(lines))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` stopped reading: not an error, and nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_CLEAN
 
 
