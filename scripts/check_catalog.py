@@ -223,8 +223,8 @@ def pattern_matches(pattern: str) -> bool:
 def configure_django() -> None:
     """Django's settings-backed names (cache, connection, auth models) need configured settings."""
     try:
-        import django
-        from django.conf import settings
+        django = importlib.import_module("django")
+        settings = importlib.import_module("django.conf").settings
     except ImportError:
         return
     settings.configure(
