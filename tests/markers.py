@@ -64,11 +64,20 @@ def fixture_project(path: Path, settings: Settings) -> Project | None:
     return Project(str(root), settings) if root is not None else None
 
 
+def display_root(path: Path) -> Path:
+    """Where a project's pyproject.toml would be: above the outermost package (else the file's
+    directory). Messages that name other files (ASF6xx chains) are relative to it."""
+    root = package_root(path)
+    return root.parent if root is not None else path.parent
+
+
 def actual(path: Path, text: str | None = None, prefilter: bool = True) -> list[Diagnostic]:
+    """Findings for one fixture file; a module of a fixture package is checked as part of its
+    project, so calls into the package's other modules resolve (messages name files from there)."""
     source = load(path)
     if text is not None:
         source = replace(source, text=text)
-    settings = fixture_settings(source.text)
+    settings = replace(fixture_settings(source.text), root=str(display_root(path)))
     analysis = analyze_source(
         source, settings, prefilter=prefilter, project=fixture_project(path, settings)
     )

@@ -275,3 +275,14 @@ def test_parallel_run_matches_serial(tmp_path: Path) -> None:
     serial = check(tmp_path, "-q", "--jobs", "1")
     parallel = check(tmp_path, "-q", "--jobs", "2")
     assert serial.stdout == parallel.stdout and len(serial.stdout.splitlines()) == 12
+
+
+def test_closed_pipe_is_not_a_crash() -> None:
+    import subprocess
+
+    from conftest import console_script
+
+    pipeline = subprocess.run(
+        f"'{console_script()}' rules --catalog | head -1", shell=True, capture_output=True, text=True
+    )
+    assert pipeline.stdout.strip() and "Traceback" not in pipeline.stderr, pipeline.stderr

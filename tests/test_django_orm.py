@@ -275,6 +275,11 @@ def test_provider_api_for_other_rules() -> None:
     row = resolve(cst.parse_expression("Book.objects.get(pk=1)"))
     assert orm.instance_model(row).qualname == "django_orm.models.Book"  # type: ignore[union-attr]
     assert orm.queryset(resolve(cst.parse_expression("NotAModel.objects"))) is None
+    user = orm.instance_of(orm.user_model() or "")
+    assert user is not None and orm.instance_model(user).name == "User"  # type: ignore[union-attr]
+    profile = orm.index.relation(orm.instance_model(user), "profile")  # type: ignore[arg-type]
+    assert profile is not None and profile.kind is RelationKind.REVERSE_ONE_TO_ONE
+    assert orm.instance_of("django_orm.common.NotAModel") is None
 
 
 # --- advice by Django version ---------------------------------------------------------------------
@@ -399,3 +404,36 @@ def test_cli_finds_models_across_files_in_worker_processes(tmp_path: Path) -> No
     reported = json.loads(result.stdout)
     assert sorted(Path(d["path"]).name for d in reported) == sorted(Path(v).name for v in views)
     assert {d["code"] for d in reported} == {"ASF101"}
+
+
+def test_canonical_follows_aliases_and_re_exports(tmp_path: Path) -> None:
+    package = write_project(
+        tmp_path,
+        {
+            "shop/base.py": "from django.db import models\n\nclass Base(models.Model):\n    class Meta:\n        abstract = True\n",
+            "shop/aliases.py": "from shop import base\n\nAlias = base.Base\nLIMIT = 3\n",
+            "shop/models.py": "from .aliases import Alias\n\nclass Thing(Alias):\n    pass\n",
+        },
+    )
+    index = ModelIndex.for_project(Project(str(package), ALL))
+    assert index.canonical("shop.models.Alias") == "shop.base.Base"
+    assert index.is_model("shop.models.Thing")
+    assert index.canonical("shop.utils.helper") == "shop.utils.helper"  # no class: not followed
+
+
+def test_classes_without_django_bases_are_never_parsed(tmp_path: Path) -> None:
+    package = write_project(
+        tmp_path,
+        {
+            "shop/models.py": MODELS,
+            "shop/authors.py": AUTHOR,
+            "shop/services.py": "class Mailer:\n    def send(self):\n        return 1\n",
+            "shop/base.py": "from django.db import models\n\nclass Stamped(models.Model):\n    pass\n",
+            "shop/deep.py": "from .base import Stamped\n\nclass Deeper(Stamped):\n    pass\n",
+        },
+    )
+    index = ModelIndex.for_project(Project(str(package), ALL))
+    assert not index.is_model("shop.services.Mailer")
+    assert index.class_kind("shop.services.Mailer") is None
+    assert "shop.services" not in index._summaries  # ruled out from the text alone
+    assert index.is_model("shop.deep.Deeper")  # Django bases reached through a project class

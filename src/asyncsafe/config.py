@@ -115,6 +115,18 @@ def _cache_backend(value: Any, where: str) -> str:
     return value
 
 
+MAX_DEPTH_LIMIT = 50
+
+
+def _max_depth(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DEPTH_LIMIT:
+        raise ConfigError(
+            f"{where}: expected the longest helper chain to follow, an integer from 1 to "
+            f"{MAX_DEPTH_LIMIT}, got {value!r}"
+        )
+    return value
+
+
 # key -> (Settings attribute, converter). Later families add their keys here.
 OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "select": ("select", _codes),
@@ -127,6 +139,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "blocking-calls": ("blocking_calls", _blocking_calls),
     "safe-calls": ("safe_calls", _safe_calls),
     "cache-backend": ("cache_backend", _cache_backend),
+    "max-depth": ("max_depth", _max_depth),
 }
 
 
@@ -166,6 +179,7 @@ class Settings:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     django_version: str = field(default_factory=installed_django_version)
     cache_backend: str | None = None
+    max_depth: int = 8  # calls followed from an async body into project sync helpers (ASF6xx)
     root: str = "."
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
@@ -217,7 +231,7 @@ class Settings:
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
         configured = f"{self.blocking_calls}|{self.safe_calls}"
-        return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}"
+        return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}"
 
 
 @lru_cache(maxsize=16)

@@ -23,9 +23,9 @@ and every process-pool worker can also rebuild it cheaply from the same ``Projec
 from __future__ import annotations
 
 import ast
-import re
 
 from asyncsafe.django.methods import MethodReader
+from asyncsafe.django.prefilter import ProjectText
 from asyncsafe.django.schema import (
     BUILTIN_BY_LABEL,
     BUILTIN_MODELS,
@@ -34,6 +34,7 @@ from asyncsafe.django.schema import (
     GET_USER_MODEL,
     MANAGER_ROOTS,
     MODEL_ROOTS,
+    THIRD_PARTY_MODEL_BASES,
     QUERYSET_ROOTS,
     RELATION_FIELDS,
     REVERSE_OF,
@@ -46,19 +47,6 @@ from asyncsafe.django.schema import (
 )
 from asyncsafe.django.summary import ClassSummary, Function, ModuleSummary, summarize
 from asyncsafe.engine.project import Project
-
-# Top-level classes, and managers made at module level (`BookManager = M.from_queryset(QS)`).
-TOP_LEVEL_CLASS = re.compile(r"^(?:class\s+(\w+)|(\w+)\s*=\s*[\w.]+\.from_queryset\()", re.MULTILINE)
-# What a relation field points at, as written: `ForeignKey(Author`, `ForeignKey("app.Author"`,
-# `ForeignKey(to=settings.AUTH_USER_MODEL` (the last dotted part is kept).
-RELATION_TARGET = re.compile(
-    r"(?:ForeignKey|OneToOneField|ManyToManyField)\s*\(\s*(?:to\s*=\s*)?[\"']?([\w.]+)"
-)
-CLASS_BASES = re.compile(r"^class\s+\w+\s*\(([^)]*)\)", re.MULTILINE)
-IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-APP_LABEL = re.compile(r"^\s+label\s*=\s*[\"'](\w+)[\"']", re.MULTILINE)
-# The setting as settings modules write it (a module-level string assignment).
-USER_MODEL_ASSIGNMENT = re.compile(r"^AUTH_USER_MODEL\s*(?::\s*str\s*)?=\s*[\"']([\w.]+)[\"']", re.MULTILINE)
 
 
 class ModelIndex:
@@ -76,9 +64,8 @@ class ModelIndex:
         self._methods: dict[tuple[str, str], MethodKind | None] = {}
         self._labels: dict[str, str] = {}
         self._targets: dict[tuple[str, str], str | None] = {}
-        self._class_names: dict[str, list[str]] | None = None
+        self.text = ProjectText(project)
         self._reverse: dict[str, dict[str, Relation]] = {}
-        self._words: dict[str, frozenset[str]] | None = None
         self._user_model: tuple[str | None] | None = None
 
     @staticmethod
@@ -109,7 +96,7 @@ class ModelIndex:
 
         Only class names are followed: a project name that is no class anywhere stays as it is.
         """
-        if self.in_project(qualname) and not self.may_be_class(qualname):
+        if self.in_project(qualname) and not self.text.may_be_class(qualname):
             return qualname
         if qualname not in self._canonical:
             self._canonical[qualname] = qualname  # guards import cycles
@@ -186,18 +173,15 @@ class ModelIndex:
         name it meets, so it is memoized and prefiltered by the project's class names."""
         if qualname not in self._is_model:
             self._is_model[qualname] = (qualname in BUILTIN_MODELS) or (
-                self.may_be_class(qualname) and self.model(self.canonical(qualname)) is not None
+                self.text.may_be_django_class(qualname)
+                and self.model(self.canonical(qualname)) is not None
             )
         return self._is_model[qualname]
-
-    def may_be_class(self, qualname: str) -> bool:
-        """The cheap prefilter: some project module defines a top-level class of this name."""
-        return qualname in BUILTIN_MODELS or bool(self.classes_named(qualname.rsplit(".", 1)[-1]))
 
     def _build_model(self, cls: ClassSummary, summary: ModuleSummary) -> Model | None:
         bases = [b for b in (self.resolve_in(summary, base) for base in cls.bases) if b]
         parents = [m for m in (self.model(b) for b in bases) if m is not None]
-        if not parents and not any(b in MODEL_ROOTS for b in bases):
+        if not parents and not any(b in MODEL_ROOTS or b in THIRD_PARTY_MODEL_BASES for b in bases):
             return None
         model = Model(
             cls.qualname,
@@ -248,9 +232,8 @@ class ModelIndex:
         """The app label of models defined in ``module`` (AppConfig.label, else the package name)."""
         package = _app_package(module)
         if package not in self._labels:
-            source = self.project.source(f"{package}.apps") if package else None
-            custom = APP_LABEL.findall(source.text) if source else []
-            self._labels[package] = custom[-1] if custom else package.rsplit(".", 1)[-1] or module
+            custom = self.text.app_label(package)
+            self._labels[package] = custom or package.rsplit(".", 1)[-1] or module
         return self._labels[package]
 
     def target(self, holder: Model, relation: Relation) -> str | None:
@@ -282,23 +265,12 @@ class ModelIndex:
         """``"app_label.Model"`` -> canonical name (None when missing or ambiguous)."""
         found = {
             q
-            for q in self.classes_named(name)
+            for q in self.text.classes_named(name)
             if (m := self.model(q)) is not None and m.app_label == app_label
         }
         if len(found) == 1:
             return found.pop()
         return BUILTIN_BY_LABEL.get((app_label, name)) if not found else None
-
-    def classes_named(self, name: str) -> list[str]:
-        """Every top-level project class called ``name`` (one regex pass over the sources)."""
-        if self._class_names is None:
-            self._class_names = {}
-            for module in self.project.modules:
-                source = self.project.source(module)
-                for match in TOP_LEVEL_CLASS.finditer(source.text if source else ""):
-                    found = match.group(1) or match.group(2)
-                    self._class_names.setdefault(found, []).append(f"{module}.{found}")
-        return self._class_names.get(name, [])
 
     def user_model(self) -> str | None:
         """settings.AUTH_USER_MODEL as a model name: the project's setting, else auth's User.
@@ -310,11 +282,7 @@ class ModelIndex:
         return self._user_model[0]
 
     def _find_user_model(self) -> str | None:
-        values: set[str] = set()
-        for module in self.project.modules:
-            source = self.project.source(module)
-            if source is not None and "AUTH_USER_MODEL" in source.text:
-                values.update(USER_MODEL_ASSIGNMENT.findall(source.text))
+        values = self.text.user_model_settings()
         if not values:
             return DEFAULT_USER_MODEL
         if len(values) > 1:
@@ -374,7 +342,7 @@ class ModelIndex:
         located = self.module_of(target)
         candidates += self._models_in(located[0]) if located else []  # "self" relations
         while words or candidates:
-            for module in self._modules_mentioning(words.pop()) if words else ():
+            for module in self.text.modules_naming(words.pop()) if words else ():
                 if module not in scanned:
                     scanned.add(module)
                     candidates.extend(self._models_in(module))
@@ -397,28 +365,6 @@ class ModelIndex:
         classes = summary.classes.values() if summary else ()
         return [m for m in (self.model(cls.qualname) for cls in classes) if m is not None]
 
-    def _modules_mentioning(self, word: str) -> list[str]:
-        """Modules whose relation fields point at ``word`` or whose classes derive from it."""
-        return [module for module, words in self._model_modules().items() if word in words]
-
-    def _model_modules(self) -> dict[str, frozenset[str]]:
-        """The reverse-scan prefilter, built once from the text alone: module -> the names its
-        relation fields point at and its classes derive from. Migrations name every relation
-        field but declare no model classes."""
-        if self._words is None:
-            self._words = {}
-            for module in self.project.modules:
-                source = self.project.source(module)
-                if "migrations" in module.split(".") or source is None:
-                    continue
-                text = source.text
-                named = {target.rsplit(".", 1)[-1] for target in RELATION_TARGET.findall(text)}
-                for bases in CLASS_BASES.findall(text):
-                    named.update(IDENTIFIER.findall(bases))
-                if named:
-                    self._words[module] = frozenset(named)
-        return self._words
-
     def _reverse_accessors(self, model: Model) -> list[tuple[str, Relation]]:
         """(target model, accessor on it) for each relation ``model`` declares or inherits."""
         found: list[tuple[str, Relation]] = []
@@ -435,7 +381,8 @@ class ModelIndex:
                 continue  # a symmetrical self-relation has no reverse accessor
             name = self._reverse_name(model, relation)
             if name is not None:
-                found.append((target, Relation(name, reverse_kind, f"class:{model.qualname}")))
+                reverse = Relation(name, reverse_kind, f"class:{model.qualname}", field=relation.name)
+                found.append((target, reverse))
         for parent in model.concrete_parents:  # multi-table inheritance: parent.child
             child = Relation(model.name.lower(), RelationKind.REVERSE_ONE_TO_ONE, f"class:{model.qualname}")
             found.append((parent, child))
@@ -465,6 +412,8 @@ class ModelIndex:
         return self._kinds[qualname]
 
     def _find_kind(self, qualname: str) -> str | None:
+        if self.in_project(qualname) and not self.text.may_be_django_class(qualname):
+            return None
         found = self.class_summary(qualname)
         if found is None:
             return "manager" if self._assigned_manager(qualname) else None

@@ -12,8 +12,18 @@ Values (all ``engine.values.Instance``; ``info`` carries the detail):
 * ``Ref("<model qualname>")`` or ``Instance(MODEL_CLASS, "<qualname>" | None)``: a model class;
 * ``Instance(AWAITABLE, <Value>)``: what an ``a*`` coroutine gives when awaited.
 
-Rules ask through ``OrmTypes.of(ctx)``: ``queryset(value)``, ``model_class(value)``,
-``instance_model(value)``, ``index`` (the project's ``ModelIndex``).
+Rules ask through ``orm = OrmTypes.of(ctx)``:
+
+* ``orm.queryset(value)`` -> ``(kind, QuerySetInfo)`` or None: is it a QuerySet (``kind`` is
+  ``QUERYSET``), a manager, a related manager or a raw QuerySet; ``info.model`` is the model's
+  qualname (None when unknown), ``info.values`` for ``values()`` rows, ``info.cached`` when the
+  result cache is known filled (prefetched);
+* ``orm.instance_model(value)`` -> ``Model`` or None: is it a model instance, of which model;
+* ``orm.model_class(value)`` -> ``(is a model class, Model | None)``;
+* ``orm.loaded(value)`` -> ``Loaded``: what an instance is known to hold without a query;
+* ``orm.instance_of(qualname)`` makes a model instance value; ``orm.user_model()`` is
+  ``settings.AUTH_USER_MODEL``; ``orm.index`` is the project's ``ModelIndex`` (``model(q)``,
+  ``relation(model, name)``, ``target(model, relation)``, ``is_model(q)``, ``canonical(q)``).
 """
 
 from __future__ import annotations
@@ -25,9 +35,10 @@ import libcst as cst
 
 from asyncsafe.catalog import Catalog
 from asyncsafe.django.index import ModelIndex
-from asyncsafe.django.methods import LAZY_METHODS
+from asyncsafe.django.methods import EVALUATING_METHODS, LAZY_METHODS
 from asyncsafe.django.schema import ManagerSpec, MethodKind, Model, RelationKind
 from asyncsafe.django.summary import ModuleSummary
+from asyncsafe.engine.awaitables import ASYNC_ITERATOR, COROUTINE
 from asyncsafe.engine.events import FileContext
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.scopes import Resolver, Scope, ScopeKind
@@ -38,13 +49,16 @@ MANAGER = "django.db.models.manager.Manager"
 RELATED_MANAGER = "django.db.models.fields.related_descriptors.RelatedManager"
 RAW_QUERYSET = "django.db.models.query.RawQuerySet"
 MODEL_CLASS = "django.db.models.base.ModelBase"
-AWAITABLE = "asyncsafe.django.Awaitable"
-ASYNC_ROWS = "asyncsafe.django.AsyncRows"  # what aiterator() returns: only for `async for`
+AWAITABLE = COROUTINE  # what an a* call returns; its info is what awaiting it gives
+ASYNC_ROWS = ASYNC_ITERATOR  # what aiterator() returns: only for `async for`
 PAGINATOR = "django.core.paginator.Paginator"
 PAGE = "django.core.paginator.Page"
 QUERYSET_KINDS = frozenset({QUERYSET, MANAGER, RELATED_MANAGER, RAW_QUERYSET})
 
 ROW_METHODS = frozenset({"get", "first", "last", "latest", "earliest"})
+# Async twins that return a coroutine (shared/reference/django-async-api.md §1-§4).
+ASYNC_TWINS = frozenset(f"a{name}" for name in EVALUATING_METHODS | {"add", "remove", "set", "clear"})
+MODEL_ASYNC_METHODS = frozenset({"asave", "adelete", "arefresh_from_db"})
 VALUES_METHODS = frozenset({"values", "values_list", "dates", "datetimes"})
 GET_USER_MODEL = "django.contrib.auth.get_user_model"
 GET_OBJECT = frozenset({"django.shortcuts.get_object_or_404"})
@@ -76,12 +90,18 @@ class Loaded:
     """What a model instance is known to hold without another query."""
 
     relations: frozenset[str] = frozenset()  # select_related/prefetch_related lookups
-    everything: bool = False  # built in this function, or a lookup list we cannot read
+    # Treat everything as loaded: the object was built in this function, the lookup list cannot
+    # be read, or the object comes from outside the function (a parameter, ``self``), where the
+    # caller decides what it loaded.
+    everything: bool = False
     only: frozenset[str] | None = None  # fields named in only(): every other field is deferred
     deferred: frozenset[str] = frozenset()  # fields named in defer()
 
     def has(self, relation: str) -> bool:
         return self.everything or relation in {path.split("__")[0] for path in self.relations}
+
+    def including(self, *relations: str) -> Loaded:
+        return replace(self, relations=self.relations | frozenset(relations))
 
     def nested(self, relation: str) -> Loaded:
         """What is known loaded on the related object reached through ``relation``."""
@@ -108,6 +128,7 @@ class QuerySetInfo:
     cached: bool = False  # the result cache is filled (a prefetched related manager)
     empty: bool = False  # none(): evaluating it runs no query
     origin: int = 0  # id() of the node that made it, so two QuerySets never compare equal
+    owner_fields: frozenset[str] = frozenset()  # fields Django caches on every row (the owner)
 
 
 @dataclass(frozen=True)
@@ -183,20 +204,34 @@ class OrmTypes:
         """The model of a model instance (``book``, ``self`` in a model method, ``user``)."""
         if isinstance(value, Instance) and value.type_name not in QUERYSET_KINDS:
             if isinstance(value.info, ModelInstance) or self._is_model_name(value.type_name):
-                return self.index.model(value.type_name)
+                return self.index.model(self.index.canonical(value.type_name))
         return None
 
+    def instance_of(self, qualname: str, loaded: Loaded = Loaded(), origin: int = 0) -> Instance | None:
+        """A model instance value of model ``qualname`` (None if it is not a known model); for
+        rules that make instances themselves, e.g. ``user = await request.auser()`` (fetched
+        here, nothing loaded: the default ``Loaded()``)."""
+        model = self.index.model(self.index.canonical(qualname)) if self._is_model_name(qualname) else None
+        return Instance(model.qualname, ModelInstance(loaded, origin)) if model else None
+
+    def user_model(self) -> str | None:
+        """settings.AUTH_USER_MODEL as a model name (None when the project's settings disagree)."""
+        return self.index.user_model()
+
     def loaded(self, value: Value) -> Loaded:
+        """What a model instance is known to hold. Instances made outside this function (``self``
+        of a model method) count as loaded: their producer is not in sight."""
         info = value.info if isinstance(value, Instance) else None
-        return info.loaded if isinstance(info, ModelInstance) else Loaded()
+        return info.loaded if isinstance(info, ModelInstance) else Loaded(everything=True)
 
     def _is_project_name(self, qualname: str) -> bool:
         return self.index.in_project(qualname)
 
     def _is_model_name(self, qualname: str) -> bool:
-        return self.index.is_model(qualname) if (
-            qualname.startswith("django.contrib.") or self._is_project_name(qualname)
-        ) else False
+        """A project model, or one of django.contrib's (names elsewhere are never models)."""
+        if qualname.startswith("django.contrib.") or self._is_project_name(qualname):
+            return self.index.is_model(qualname)
+        return False
 
     # --- TypeProvider ------------------------------------------------------------------------
     def member(self, receiver: Value, name: str) -> Value | None:
@@ -240,13 +275,25 @@ class OrmTypes:
         target = self.index.target(model, relation)
         loaded = self.loaded(receiver)
         origin = hash((receiver, name))
+        rows = loaded.nested(name)
+        if relation.caches_owner and relation.field:
+            rows = rows.including(relation.field)  # Django caches the owner on each row
         if relation.kind.single_object:
             if target is None:
                 return UNKNOWN
-            return Instance(target, ModelInstance(loaded.nested(name), origin))
+            return Instance(target, ModelInstance(rows, origin))
         target_model = self.index.model(target) if target else None
         spec = target_model.default_manager if target_model else ManagerSpec()
-        info = QuerySetInfo(target, spec, relation.kind, cached=loaded.has(name), origin=origin)
+        owner = frozenset({relation.field}) if relation.caches_owner and relation.field else frozenset()
+        info = QuerySetInfo(
+            target,
+            spec,
+            relation.kind,
+            owner_fields=owner,
+            loaded=rows,  # prefetch_related("books__publisher") reaches the rows
+            cached=loaded.has(name),
+            origin=origin,
+        )
         return Instance(RELATED_MANAGER, info)
 
     def _class_attribute(self, qualname: str, name: str) -> Value | None:
@@ -286,6 +333,8 @@ class OrmTypes:
                 return Instance(PAGE, callee.receiver.info)
             if callee.name == "get_queryset" and self._is_project_name(callee.receiver.type_name):
                 return self._view_queryset(callee.receiver.type_name, call)
+            if callee.name in MODEL_ASYNC_METHODS and self.instance_model(callee.receiver):
+                return Instance(AWAITABLE)
         return None
 
     def _function_result(self, callee: Ref, call: cst.Call | None, resolver: Resolver) -> Value | None:
@@ -334,9 +383,8 @@ class OrmTypes:
         row = self._row(info, name, origin)
         if row is not None:
             return row
-        if name.startswith("a"):
-            row = self._row(info, name[1:], origin)
-            return Instance(AWAITABLE, row) if row is not None else None
+        if name in ASYNC_TWINS:
+            return Instance(AWAITABLE, self._row(info, name[1:], origin))
         custom = self.custom_method(info, name)
         if custom is not None and custom.returns_queryset:
             return Instance(QUERYSET, replace(info, cached=False, origin=origin))
@@ -377,18 +425,20 @@ class OrmTypes:
             kind = self.index.method_kind(override[1].qualname, "get_queryset")
             if kind is None or not kind.returns_queryset:
                 return None
-            if any(word in ast.unparse(override[0]) for word in LOADING_METHODS):
+            if any(f".{word}(" in ast.unparse(override[0]) for word in LOADING_METHODS):
                 info = replace(info, loaded=Loaded(everything=True))  # what it loads: not read
         return Instance(QUERYSET, info)
 
     def annotation(self, qualname: str) -> Value | None:
-        """``book: Book`` is a model instance. ``qs: QuerySet`` is not trusted: libraries annotate
-        duck-typed parameters (lists, QuerySets) that way, and a guess is a false finding."""
+        """``book: Book`` is a model instance (loaded state unknown: the caller fetched it).
+        ``qs: QuerySet`` is not trusted: libraries annotate duck-typed parameters (lists,
+        QuerySets) that way, and a guess is a false finding."""
         if self.ctx is None:
             return None
         if self._is_model_name(qualname):
             model = self.index.model(self.index.canonical(qualname))
-            return Instance(model.qualname, ModelInstance()) if model else None
+            outside = Loaded(everything=True)  # a parameter: its caller decides what is loaded
+            return Instance(model.qualname, ModelInstance(outside)) if model else None
         return None
 
     def element(self, iterable: Value) -> Value | None:
@@ -432,10 +482,12 @@ def _is_queryset_view(qualname: str) -> bool:
 
 def _chain(info: QuerySetInfo, method: str, call: cst.Call | None, origin: int) -> QuerySetInfo:
     """The QuerySet a lazy method returns: what it loads, whether its rows are values."""
+    fresh_query = info.related is not None and method != "all"  # the prefetch cache is left
     chained = replace(
         info,
         origin=origin,
         related=None,
+        loaded=Loaded(info.owner_fields) if fresh_query else info.loaded,
         cached=info.cached and method == "all",
         empty=info.empty or method == "none",
         values=info.values or method in VALUES_METHODS,

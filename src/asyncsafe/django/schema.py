@@ -11,6 +11,31 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 MODEL_ROOTS = frozenset({"django.db.models.Model", "django.db.models.base.Model"})
+# Well-known third-party models that projects derive theirs from. Their own fields are not known
+# (so reading them is never reported); the project's fields, relations and managers are.
+THIRD_PARTY_MODEL_BASES = frozenset(
+    {
+        "django_extensions.db.models.TimeStampedModel",
+        "django_extensions.db.models.TitleDescriptionModel",
+        "django_extensions.db.models.TitleSlugDescriptionModel",
+        "django_extensions.db.models.ActivatorModel",
+        "model_utils.models.TimeStampedModel",
+        "model_utils.models.TimeFramedModel",
+        "model_utils.models.StatusModel",
+        "model_utils.models.SoftDeletableModel",
+        "model_utils.models.UUIDModel",
+        "polymorphic.models.PolymorphicModel",
+        "mptt.models.MPTTModel",
+        "treebeard.mp_tree.MP_Node",
+        "treebeard.ns_tree.NS_Node",
+        "treebeard.al_tree.AL_Node",
+        "modelcluster.models.ClusterableModel",
+        "ordered_model.models.OrderedModel",
+        "safedelete.models.SafeDeleteModel",
+        "wagtail.models.Page",
+        "wagtail.core.models.Page",
+    }
+)
 QUERYSET_ROOTS = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
 MANAGER_ROOTS = frozenset(
     {
@@ -94,6 +119,14 @@ class Relation:
     target: str | None
     related_name: str | None = None
     symmetrical: bool = True
+    field: str | None = None  # reverse accessors: the forward field on the other model
+
+    @property
+    def caches_owner(self) -> bool:
+        """Rows reached through it have the forward field back to the owner cached by Django
+        (a reverse foreign key manager's known related objects, a reverse one-to-one read)."""
+        reverse = (RelationKind.REVERSE_FOREIGN_KEY, RelationKind.REVERSE_ONE_TO_ONE)
+        return self.kind in reverse and self.field is not None
 
 
 @dataclass(frozen=True)

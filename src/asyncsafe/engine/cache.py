@@ -8,6 +8,7 @@ import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from asyncsafe.diagnostics import Diagnostic, FileError
 
@@ -40,18 +41,27 @@ class Cache:
         return digest.hexdigest()
 
     def get(self, key: str) -> tuple[list[Diagnostic], FileError | None] | None:
+        raw = self.get_json(key)
         try:
-            raw = json.loads((self.directory / key[:2] / key).read_text(encoding="utf-8"))
             error = FileError(**raw["error"]) if raw["error"] else None
             return [Diagnostic.from_json(d) for d in raw["diagnostics"]], error
-        except (OSError, ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):
             return None
 
     def put(self, key: str, diagnostics: list[Diagnostic], error: FileError | None) -> None:
-        payload = {
+        self.put_json(key, {
             "diagnostics": [d.to_json() for d in diagnostics],
             "error": {"path": error.path, "reason": error.reason} if error else None,
-        }
+        })
+
+    def get_json(self, key: str) -> Any:
+        """The payload stored under ``key``, or None."""
+        try:
+            return json.loads((self.directory / key[:2] / key).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put_json(self, key: str, payload: Any) -> None:
         target = self.directory / key[:2] / key
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -95,6 +95,7 @@ class FileContext:
     resolver: Resolver
     project: Project | None = None
     findings: list[Finding] = field(default_factory=list)
+    tree: cst.Module | None = None  # the module being walked, set when the walk starts
 
     def report(
         self,
@@ -131,3 +132,6 @@ class Checker:
 
     def on_function_exit(self, function: FunctionInfo) -> None:
         pass
+
+    def on_module_exit(self, module: cst.Module) -> None:
+        """After the whole module is walked: for rules that need every function first."""

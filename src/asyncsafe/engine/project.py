@@ -1,7 +1,9 @@
 """The checked project as a whole: which module lives in which file, parsed lazily and once.
 
 Per-file analysis stays the unit of work; project-wide facts (Django models, summaries of sync
-helpers) are built on top of this by the rule families that need them, lazily and cached.
+helpers) are built on top of this by the rule families that need them, lazily and cached
+(``facts``). Cross-file facts read other files through ``source()``/``tree()``: that is how a
+cached result learns which files it depends on (``dependencies``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Project:
     root: str
     settings: Settings
     extra_files: tuple[str, ...] = ()
+    use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
+    dependencies: set[str] = field(default_factory=set, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
     _facts: dict[str, object] = field(default_factory=dict, repr=False)
@@ -51,21 +55,26 @@ class Project:
                 return module, ".".join(parts[cut:])
         return None
 
-    def source(self, module: str) -> Source | None:
+    def source(self, module: str, *, track: bool = True) -> Source | None:
+        """The module's text. ``track``: the caller's result depends on it (``dependencies``)."""
+        if track:
+            self.dependencies.add(module)
         if module not in self._sources:
             path = self.modules.get(module)
             found = read_source(path) if path else None
             self._sources[module] = None if isinstance(found, FileError) else found
         return self._sources[module]
 
-    def tree(self, module: str) -> cst.Module | None:
+    def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
         """The module's libcst tree, parsed at most once per run (None if unparseable)."""
         if module not in self._trees:
-            source = self.source(module)
+            source = self.source(module, track=track)
             try:
                 self._trees[module] = cst.parse_module(source.text) if source else None
             except Exception:  # a broken file is reported when it is checked itself
                 self._trees[module] = None
+        elif track:
+            self.dependencies.add(module)
         return self._trees[module]
 
     def facts(self, key: str, build: Callable[[Project], T]) -> T:

@@ -83,7 +83,7 @@ def run(
     """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``)."""
     files, errors = discover(paths, settings)
     result = RunResult(errors=list(errors), files_checked=len(files))
-    project = Project(settings.root, settings, extra_files=tuple(files))
+    project = Project(settings.root, settings, extra_files=tuple(files), use_cache=use_cache)
     cache = Cache(settings.root, settings.fingerprint()) if use_cache else None
     pending: list[tuple[str, bytes, str | None]] = []
     for path in files:

@@ -53,6 +53,7 @@ class FunctionInfo:
     class_qualname: str | None = None
     decorators: list[Value] = field(default_factory=list)
     calls: list[tuple[cst.Call, Value, bool]] = field(default_factory=list)
+    is_generator: bool = False  # a yield in its own body: calling it runs nothing yet
 
 
 @dataclass(eq=False)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 
 import libcst as cst
 
@@ -29,6 +30,29 @@ PROTOCOL_BUILTINS: dict[str, str] = {
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
+# Fields that only hold tokens and whitespace: no rule looks inside them.
+_TOKEN_FIELDS = frozenset(
+    ("lpar", "rpar", "leading_lines", "lines_after_decorators", "header", "footer", "comma",
+     "semicolon", "dot", "equal", "colon", "trailing_whitespace", "asynchronous", "newline",
+     "whitespace_before", "whitespace_after", "whitespace_before_colon", "whitespace_after_colon")
+)
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = tuple(
+            f.name
+            for f in dataclasses.fields(kind)
+            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
+        )
+        _CHILD_FIELDS[kind] = fields
+    return fields
+
+
+_Hook = Callable[[cst.CSTNode], object]
+
 
 class Walker(cst.CSTVisitor):
     def __init__(self, ctx: FileContext, checkers: Sequence[Checker]) -> None:
@@ -41,11 +65,49 @@ class Walker(cst.CSTVisitor):
         self.callees: set[int] = set()
         self.test_context: set[int] = set()
         self.functions: list[FunctionInfo] = []
+        self.lambda_names: dict[int, str] = {}
+        self._hooks: dict[type[cst.CSTNode], tuple[_Hook | None, _Hook | None]] = {}
+
+    # --- traversal -----------------------------------------------------------------------------
+    def walk(self, node: cst.CSTNode) -> None:
+        """Visit ``node`` and its children in field order, calling ``visit_X``/``leave_X``.
+
+        libcst's own ``node.visit()`` rebuilds (and re-validates) every node on the way back up,
+        even for read-only visitors; reading the dataclass fields directly avoids that cost.
+        """
+        hooks = self._hooks.get(type(node))
+        if hooks is None:
+            hooks = self._hooks[type(node)] = self._find_hooks(type(node))
+        visit, leave = hooks
+        if visit is None or visit(node) is not False:
+            for name in _child_fields(type(node)):
+                child = getattr(node, name)
+                if isinstance(child, cst.CSTNode):
+                    self.walk(child)
+                elif isinstance(child, (tuple, list)):
+                    for item in child:
+                        if isinstance(item, cst.CSTNode):
+                            self.walk(item)
+        if leave is not None:
+            leave(node)
+
+    def _find_hooks(self, kind: type[cst.CSTNode]) -> tuple[_Hook | None, _Hook | None]:
+        found: list[_Hook | None] = []
+        for prefix in ("visit_", "leave_"):
+            name = prefix + kind.__name__
+            defined = getattr(type(self), name, None)
+            inherited = getattr(cst.CSTVisitor, name, None)
+            overridden = defined is not None and defined is not inherited
+            found.append(getattr(self, name) if overridden else None)
+        return found[0], found[1]
 
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:
+        self.ctx.tree = module
         self.prescan(module)
-        module.visit(self)
+        self.walk(module)
+        for checker in self.checkers:
+            checker.on_module_exit(module)
 
     def prescan(self, module: cst.Module) -> Scope:
         """The module scope as function bodies see it, and the module's declarations."""
@@ -98,7 +160,7 @@ class Walker(cst.CSTVisitor):
         elif isinstance(node, cst.ImportFrom):
             self._bind_import_from(node)
         elif isinstance(node, cst.Assign):
-            value = self.resolver.resolve(node.value)
+            value = self._assigned_value(node)
             for target in node.targets:
                 self._bind_target(target.target, value)
         elif isinstance(node, cst.AnnAssign):
@@ -108,6 +170,13 @@ class Walker(cst.CSTVisitor):
             self._bind_target(node.target, value)
         elif isinstance(node, cst.AugAssign):
             self._bind_target(node.target, UNKNOWN)
+
+    def _assigned_value(self, node: cst.Assign) -> Value:
+        """A lambda bound to a name is that name's function, like a ``def``."""
+        name = _lambda_target(node)
+        if name is not None:
+            return Ref(self._qualname(name))
+        return self.resolver.resolve(node.value)
 
     def _bind_target(self, target: cst.BaseExpression, value: Value) -> None:
         if isinstance(target, cst.Name):
@@ -149,7 +218,7 @@ class Walker(cst.CSTVisitor):
     # --- scopes --------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         self._visit_parameter_parts(node.params)
         decorators = [self.resolver.resolve(d.decorator) for d in node.decorators]
         name = node.name.value
@@ -166,7 +235,7 @@ class Walker(cst.CSTVisitor):
         scope = Scope(ScopeKind.FUNCTION, function=info, qualname=f"{info.qualname}.<locals>")
         self.resolver.scopes.append(scope)
         self._bind_parameters(node.params, info)
-        node.body.visit(self)
+        self.walk(node.body)
         for checker in self.checkers:
             checker.on_function_exit(info)
         self.resolver.scopes.pop()
@@ -179,7 +248,7 @@ class Walker(cst.CSTVisitor):
     def _visit_parameter_parts(self, params: cst.Parameters) -> None:
         for param in _all_params(params):
             if param.default is not None:
-                param.default.visit(self)
+                self.walk(param.default)
 
     def _bind_parameters(self, params: cst.Parameters, info: FunctionInfo) -> None:
         positional = [*params.posonly_params, *params.params]
@@ -201,9 +270,9 @@ class Walker(cst.CSTVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         for arg in (*node.bases, *node.keywords):
-            arg.visit(self)
+            self.walk(arg)
         name = node.name.value
         qualname = self._qualname(name)
         if not self._in_module:
@@ -211,17 +280,18 @@ class Walker(cst.CSTVisitor):
         if qualname not in self.resolver.declarations.classes:
             scan_class(node, qualname, self.resolver)  # a class nested in a function or class
         self.resolver.scopes.append(Scope(ScopeKind.CLASS, qualname=qualname))
-        node.body.visit(self)
+        self.walk(node.body)
         self.resolver.scopes.pop()
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        info = FunctionInfo(qualname=self._qualname("<lambda>"), is_async=False, node=node)
+        name = self.lambda_names.get(id(node), "<lambda>")
+        info = FunctionInfo(qualname=self._qualname(name), is_async=False, node=node)
         self.functions.append(info)
         self.resolver.scopes.append(Scope(ScopeKind.LAMBDA, function=info, qualname=info.qualname))
         for param in _all_params(node.params):
             self.resolver.bind(param.name.value, UNKNOWN)
-        node.body.visit(self)
+        self.walk(node.body)
         for checker in self.checkers:
             checker.on_function_exit(info)
         self.resolver.scopes.pop()
@@ -231,19 +301,19 @@ class Walker(cst.CSTVisitor):
         self.resolver.scopes.append(Scope(ScopeKind.COMPREHENSION, qualname=self.resolver.current.qualname))
         comp: cst.CompFor | None = node.for_in
         while comp is not None:
-            comp.iter.visit(self)
+            self.walk(comp.iter)
             self._iterate(comp.iter, comp.asynchronous is not None)
             self.not_loaded.add(id(comp.target))
             self._bind_target(comp.target, self.resolver.element(self.resolver.resolve(comp.iter)))
             for condition in comp.ifs:
                 self._truth(condition.test, in_test=True)
-                condition.test.visit(self)
+                self.walk(condition.test)
             comp = comp.inner_for_in
         if isinstance(node, cst.DictComp):
-            node.key.visit(self)
-            node.value.visit(self)
+            self.walk(node.key)
+            self.walk(node.value)
         else:
-            node.elt.visit(self)  # type: ignore[attr-defined]
+            self.walk(node.elt)  # type: ignore[attr-defined]
         self.resolver.scopes.pop()
         return False
 
@@ -269,6 +339,9 @@ class Walker(cst.CSTVisitor):
             self._bind_import_from(node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        name = _lambda_target(node)
+        if name is not None:
+            self.lambda_names[id(node.value)] = name
         for target in node.targets:
             self._mark_store(target.target)
             if isinstance(target.target, (cst.Tuple, cst.List)):
@@ -304,19 +377,19 @@ class Walker(cst.CSTVisitor):
         self._mark_store(node.target)
 
     def visit_For(self, node: cst.For) -> bool:
-        node.iter.visit(self)
+        self.walk(node.iter)
         self._iterate(node.iter, node.asynchronous is not None)
         self._mark_store(node.target)
         if not self._in_module:
             self._bind_target(node.target, self.resolver.element(self.resolver.resolve(node.iter)))
-        node.body.visit(self)
+        self.walk(node.body)
         if node.orelse is not None:
-            node.orelse.visit(self)
+            self.walk(node.orelse)
         return False
 
     def visit_With(self, node: cst.With) -> bool:
         for item in node.items:
-            item.item.visit(self)
+            self.walk(item.item)
             if node.asynchronous is None:
                 self._evaluate(item.item, "enter")
             if item.asname is not None:
@@ -324,7 +397,7 @@ class Walker(cst.CSTVisitor):
                 if not self._in_module:
                     entered = self.resolver.entered(self.resolver.resolve(item.item))
                     self._bind_target(item.asname.name, entered)
-        node.body.visit(self)
+        self.walk(node.body)
         return False
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -418,6 +491,11 @@ class Walker(cst.CSTVisitor):
     def visit_Await(self, node: cst.Await) -> None:
         self.awaited.add(id(node.expression))
 
+    def visit_Yield(self, node: cst.Yield) -> None:
+        function = self.resolver.function()
+        if function is not None:
+            function.is_generator = True
+
     def visit_Call(self, node: cst.Call) -> None:
         self.callees.add(id(node.func))
         function = self.resolver.function()
@@ -453,6 +531,14 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
     if params.star_kwarg is not None:
         found.append(params.star_kwarg)
     return found
+
+
+def _lambda_target(node: cst.Assign) -> str | None:
+    """``name = lambda ...``: the one name a lambda is bound to, if that is all it is bound to."""
+    if not isinstance(node.value, cst.Lambda) or len(node.targets) != 1:
+        return None
+    target = node.targets[0].target
+    return target.value if isinstance(target, cst.Name) else None
 
 
 def _decorator_names(info: FunctionInfo) -> set[str]:

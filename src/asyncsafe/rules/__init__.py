@@ -12,11 +12,25 @@ from asyncsafe.engine.scopes import TypeProvider
 
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[type[Checker], ...]:
-    from asyncsafe.rules import catalog_calls, django_orm, django_web, sdk, stdlib_http
+    from asyncsafe.rules import (
+        catalog_calls,
+        django_orm,
+        django_web,
+        event_loop,
+        sdk,
+        stdlib_http,
+        transitive,
+    )
 
+    # transitive and event_loop stay last: when a walk ends they read what every rule reported.
     return (
-        *catalog_calls.CHECKERS, *stdlib_http.CHECKERS, *django_orm.CHECKERS,
-        *django_web.CHECKERS, *sdk.CHECKERS,
+        *catalog_calls.CHECKERS,
+        *stdlib_http.CHECKERS,
+        *django_orm.CHECKERS,
+        *django_web.CHECKERS,
+        *sdk.CHECKERS,
+        *transitive.CHECKERS,
+        *event_loop.CHECKERS,
     )
 
 
@@ -24,6 +38,8 @@ def load_rules() -> tuple[type[Checker], ...]:
 def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     """Type knowledge that rule families add beyond the data catalog."""
     from asyncsafe.django.orm import OrmTypes
+    from asyncsafe.engine.project_types import ProjectTypes
     from asyncsafe.rules import django_web
 
-    return (OrmTypes, *django_web.PROVIDERS)
+    # ProjectTypes last: what Django knows of a project class wins over "a project class".
+    return (OrmTypes, *django_web.PROVIDERS, ProjectTypes)

@@ -106,25 +106,27 @@ class DjangoOrmChecker(Checker):
     def _queryset_call(self, site: CallSite, kind: str, info: QuerySetInfo, name: str) -> None:
         if info.empty or kind == RAW_QUERYSET:
             return
-        receiver = site.node.func.value if isinstance(site.node.func, cst.Attribute) else site.node.func
-        recv = short_code(receiver, "qs")
         if kind == RELATED_MANAGER and name in RELATED_WRITES:
-            since = RELATED_WRITES[name]
-            self._method(site, "ASF104", f"related manager {recv}.{name}()", recv, name, since, "writes")
+            recv = _receiver_code(site.node, "related")
+            what = f"related manager {recv}.{name}()"
+            self._method(site, "ASF104", what, recv, name, RELATED_WRITES[name], "writes")
         elif name in EVALUATING_METHODS:
             if name == "delete" and kind != QUERYSET:
                 return  # managers have no delete(): AttributeError, not a query
             if info.cached and name in CACHE_AWARE:
                 return
+            recv = _receiver_code(site.node, "qs")
             self._method(site, "ASF101", f"{recv}.{name}()", recv, name, QUERYSET_ASYNC, "runs")
         else:
             custom = self.orm.custom_method(info, name)
             if custom is not None and custom.evaluates and not custom.is_async:
+                recv = _receiver_code(site.node, "qs")
+                use = f"'await sync_to_async({recv}.{name})(...)'"
                 message = (
                     f"{recv}.{name}() evaluates a QuerySet ({custom.evaluates} inside): {ON_LOOP}; "
-                    f"use 'await sync_to_async({recv}.{name})(...)' or an async variant built on the a* methods"
+                    f"use {use} or an async variant built on the a* methods"
                 )
-                self.ctx.report(site.node, "ASF101", message, f"'await sync_to_async({recv}.{name})(...)'")
+                self.ctx.report(site.node, "ASF101", message, use)
 
     def _method(
         self, site: CallSite, code: str, what: str, recv: str, name: str, since: Version, verb: str
@@ -151,8 +153,9 @@ class DjangoOrmChecker(Checker):
         return await_method_twin(site.node, twin, self.parents.of(function, site.node))
 
     def _instance_call(self, site: CallSite, model: Model, name: str) -> None:
-        receiver = site.node.func.value if isinstance(site.node.func, cst.Attribute) else site.node.func
-        recv = short_code(receiver, model.name.lower())
+        if name not in INSTANCE_TWINS and name not in INSTANCE_WITHOUT_TWIN:
+            return
+        recv = _receiver_code(site.node, model.name.lower())
         if name in INSTANCE_TWINS:
             self._method(site, "ASF103", f"{recv}.{name}()", recv, name, MODEL_ASYNC, "runs")
         elif name in INSTANCE_WITHOUT_TWIN:
@@ -293,11 +296,7 @@ class DjangoOrmChecker(Checker):
     def _assigned_attributes(self, function: FunctionInfo | None) -> set[str]:
         key = self._key(function)
         if key not in self.assigned:
-            found: set[str] = set()
-            if function is not None:
-                collector = _AssignedAttributes(found)
-                function.node.visit(collector)
-            self.assigned[key] = found
+            self.assigned[key] = _assigned_attributes(function.node) if function else set()
         return self.assigned[key]
 
     # --- functions --------------------------------------------------------------------------------
@@ -330,16 +329,30 @@ class DjangoOrmChecker(Checker):
         return id(function)
 
 
-class _AssignedAttributes(cst.CSTVisitor):
-    """``a.b = ...`` targets in one function (nested functions included: rare, and safe)."""
+def _assigned_attributes(root: cst.CSTNode) -> set[str]:
+    """``a.b = ...`` targets in one function (nested functions included: rare, and safe).
 
-    def __init__(self, found: set[str]) -> None:
-        super().__init__()
-        self.found = found
+    Walks statements only: assignments never hide inside expressions.
+    """
+    found: set[str] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
+                if isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    targets.append(small.target)
+                found.update(short_code(t, "", limit=200) for t in targets if isinstance(t, cst.Attribute))
+        elif not isinstance(node, cst.BaseExpression):
+            pending.extend(node.children)
+    return found
 
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        if isinstance(node.target, cst.Attribute):
-            self.found.add(short_code(node.target, "", limit=200))
+
+def _receiver_code(call: cst.Call, fallback: str) -> str:
+    """``Book.objects`` of ``Book.objects.get(...)``, for messages (``fallback`` when long)."""
+    receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
+    return short_code(receiver, fallback)
 
 
 def _protocol_advice(protocol: str, recv: str) -> tuple[str, str]:
@@ -465,7 +478,9 @@ register(
             "comment.content_object (a GenericForeignKey) or a field deferred by only()/defer() "
             "runs a query unless the object was loaded with select_related/prefetch_related "
             "(or only() named the field, or the object was built in this function). There is "
-            f"no async accessor; *_id attributes never query. {FREEZES}"
+            "no async accessor; *_id attributes never query. Reported only for objects fetched "
+            "in the same function: what a parameter or self holds is decided by its caller. "
+            f"{FREEZES}"
         ),
         example="""
             async def detail(request, pk):

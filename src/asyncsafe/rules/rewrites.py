@@ -61,9 +61,21 @@ def code(node: cst.CSTNode) -> str:
 
 
 def short_code(node: cst.CSTNode, fallback: str, limit: int = 40) -> str:
-    """The source of ``node`` when it fits in a message, else ``fallback``."""
+    """The source of ``node`` when it fits in a message, else with call arguments elided
+    (``Book.objects.filter(...)``), else ``fallback``."""
     text = code(node).strip()
-    return text if len(text) <= limit and "\n" not in text else fallback
+    if len(text) <= limit and "\n" not in text:
+        return text
+    shortened = node.visit(_ElideArguments())
+    elided = code(shortened).strip() if isinstance(shortened, cst.CSTNode) else ""
+    return elided if elided and len(elided) <= limit and "\n" not in elided else fallback
+
+
+class _ElideArguments(cst.CSTTransformer):
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        if not updated_node.args:
+            return updated_node
+        return updated_node.with_changes(args=[cst.Arg(cst.Ellipsis())])
 
 
 def await_method_twin(

@@ -1,0 +1,116 @@
+"""Text-only prefilters over the project's sources: what must never be parsed.
+
+The model index asks these before it parses a module with ``ast``: a regex pass over every
+source, once per process, tells which names can be classes at all, which classes can be models,
+QuerySets or managers (their bases name a Django base, directly or through project classes),
+which modules can hold a relation to a given model, the ``AUTH_USER_MODEL`` setting and
+``AppConfig.label`` values. A prefilter may let through what parsing then rejects; it never
+rejects what parsing would accept (a miss costs recall, never precision).
+"""
+
+from __future__ import annotations
+
+import re
+
+from asyncsafe.engine.project import Project
+
+# Names that may denote a class: top-level classes, managers made at module level
+# (`BookManager = M.from_queryset(QS)`) and plain aliases (`BaseView = generic.View`).
+TOP_LEVEL_CLASS = re.compile(
+    r"^(?:class\s+(\w+)\s*(?:\(([^)]*)\))?"
+    r"|(\w+)\s*=\s*([\w.]+\.from_queryset\(|[A-Za-z_][\w.]*)\s*(?:#.*)?$)",
+    re.MULTILINE,
+)
+# A model, QuerySet or manager class names one of these in its bases, or a class that does.
+DJANGO_BASE_WORDS = (
+    "Model", "QuerySet", "Manager", "AbstractUser", "AbstractBaseUser", "PermissionsMixin",
+    "from_queryset", "_Node", "Page",  # treebeard's MP_Node/NS_Node/AL_Node, wagtail's Page
+)
+# What a relation field points at, as written: `ForeignKey(Author`, `ForeignKey("app.Author"`,
+# `ForeignKey(to=settings.AUTH_USER_MODEL` (the last dotted part is kept).
+RELATION_TARGET = re.compile(
+    r"(?:ForeignKey|OneToOneField|ManyToManyField)\s*\(\s*(?:to\s*=\s*)?[\"']?([\w.]+)"
+)
+CLASS_BASES = re.compile(r"^class\s+\w+\s*\(([^)]*)\)", re.MULTILINE)
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+APP_LABEL = re.compile(r"^\s+label\s*=\s*[\"'](\w+)[\"']", re.MULTILINE)
+# The setting as settings modules write it (a module-level string assignment).
+USER_MODEL_ASSIGNMENT = re.compile(r"^AUTH_USER_MODEL\s*(?::\s*str\s*)?=\s*[\"']([\w.]+)[\"']", re.MULTILINE)
+
+
+class ProjectText:
+    """The project's sources, read as text (``Project.source`` caches each file once)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._class_names: dict[str, list[str]] | None = None
+        self._bases: dict[str, list[str]] = {}  # class name -> its bases as written
+        self._django_names: frozenset[str] | None = None
+        self._words: dict[str, frozenset[str]] | None = None
+
+    def classes_named(self, name: str) -> list[str]:
+        """Every top-level project class called ``name`` (one regex pass over the sources)."""
+        if self._class_names is None:
+            self._class_names = {}
+            for module in self.project.modules:
+                source = self.project.source(module)
+                for match in TOP_LEVEL_CLASS.finditer(source.text if source else ""):
+                    found = match.group(1) or match.group(3)
+                    self._class_names.setdefault(found, []).append(f"{module}.{found}")
+                    self._bases.setdefault(found, []).append(match.group(2) or match.group(4) or "")
+        return self._class_names.get(name, [])
+
+    def may_be_class(self, qualname: str) -> bool:
+        """Some project module defines a top-level class (or class alias) of this name."""
+        return bool(self.classes_named(qualname.rsplit(".", 1)[-1]))
+
+    def may_be_django_class(self, qualname: str) -> bool:
+        """A project class of this name names a Django base (``Model``, ``QuerySet``,
+        ``Manager``, ...) in its bases, directly or through other project classes."""
+        if self._django_names is None:
+            self.classes_named("")
+            words = {name: set(IDENTIFIER.findall(" ".join(texts))) for name, texts in self._bases.items()}
+            found = {
+                name
+                for name, texts in self._bases.items()
+                if any(word in text for text in texts for word in DJANGO_BASE_WORDS)
+            }
+            grown = True
+            while grown:
+                more = {name for name, named in words.items() if name not in found and named & found}
+                found |= more
+                grown = bool(more)
+            self._django_names = frozenset(found)
+        return qualname.rsplit(".", 1)[-1] in self._django_names
+
+    def modules_naming(self, word: str) -> list[str]:
+        """Modules whose relation fields point at ``word`` or whose classes derive from it.
+        Migrations name every relation field but declare no model classes: never listed."""
+        if self._words is None:
+            self._words = {}
+            for module in self.project.modules:
+                source = self.project.source(module)
+                if "migrations" in module.split(".") or source is None:
+                    continue
+                text = source.text
+                named = {target.rsplit(".", 1)[-1] for target in RELATION_TARGET.findall(text)}
+                for bases in CLASS_BASES.findall(text):
+                    named.update(IDENTIFIER.findall(bases))
+                if named:
+                    self._words[module] = frozenset(named)
+        return [module for module, words in self._words.items() if word in words]
+
+    def user_model_settings(self) -> set[str]:
+        """Every ``AUTH_USER_MODEL = "app.Model"`` value assigned in the project."""
+        values: set[str] = set()
+        for module in self.project.modules:
+            source = self.project.source(module)
+            if source is not None and "AUTH_USER_MODEL" in source.text:
+                values.update(USER_MODEL_ASSIGNMENT.findall(source.text))
+        return values
+
+    def app_label(self, package: str) -> str | None:
+        """``label = "..."`` of the AppConfig in ``<package>/apps.py``, if it sets one."""
+        source = self.project.source(f"{package}.apps") if package else None
+        labels = APP_LABEL.findall(source.text) if source else []
+        return labels[-1] if labels else None

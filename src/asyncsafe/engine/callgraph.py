@@ -1,0 +1,417 @@
+"""The project's sync helpers and what each one may block on, across modules (ASF6xx).
+
+Facts per module (``facts.py``): its outline (what it defines, ``outline.py``) and, for each
+sync function, the first blocking finding in its own body and the calls it makes (``Body``).
+Bodies come from the walk of a checked file (registered when the walk ends), from a walk of a
+dependency made on demand, or from the cache: keyed by the file's content, and valid while the
+files its walk read through the project (``Project.dependencies``) are unchanged.
+
+A summary ("may block, because of X at file:line, through this chain") is computed from the
+facts lazily, once per function, and only for helpers reached from async code: a breadth-first
+search, so the chain reported is a shortest one, bounded by ``max-depth``; cycles terminate.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Union
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from asyncsafe.catalog import builtin_catalog
+from asyncsafe.config import Settings
+from asyncsafe.engine.awaitables import source_of
+from asyncsafe.engine.events import FileContext
+from asyncsafe.engine.facts import Blocker, Body, Edge, FactsCache, ModuleFacts
+from asyncsafe.engine.outline import ClassSymbol, FunctionSymbol, Outline, build_outline
+from asyncsafe.engine.project import Project
+from asyncsafe.engine.scopes import FunctionInfo
+from asyncsafe.engine.values import Member, Ref, Value
+
+PROJECT = "project"  # Instance.info: made by calling a project name; what it is, is looked up later
+SELF = "self"  # Instance.info the walker gives a method's first parameter
+SUPER = "super"  # Instance.info: super() inside a method of that class
+MAX_ALIAS_HOPS = 10
+
+Symbol = Union[FunctionSymbol, ClassSymbol]
+
+
+@dataclass(frozen=True)
+class Callee:
+    """A project function that a call (or property read) runs, and how a chain shows it."""
+
+    module: str
+    local: str
+    symbol: FunctionSymbol
+    label: str
+    kind: str  # function | constructor | property
+    self_type: str | None = None  # the class of ``self`` inside it, when known
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.local}"
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return self.qualname, self.self_type
+
+
+@dataclass(frozen=True)
+class Chain:
+    steps: tuple[str, ...]  # the called helper first, then each helper it calls on the way
+    blocker: Blocker
+
+    def text(self) -> str:
+        where = f"{self.blocker.path}:{self.blocker.line}"
+        return " -> ".join((*self.steps, self.blocker.what)) + f" ({where})"
+
+
+class CallGraph:
+    """Per project and per process (``Project.facts``); without a project, per file."""
+
+    def __init__(self, project: Project | None, settings: Settings | None = None) -> None:
+        self.project = project
+        self.settings = project.settings if project is not None else settings or Settings()
+        self.max_depth = self.settings.max_depth
+        self.extracting: set[str] = set()
+        self._consulted: dict[str, set[str]] = {}  # module being extracted -> outlines it read
+        self._facts: dict[str, ModuleFacts] = {}
+        self._adopted: dict[str, tuple[str, cst.Module]] = {}
+        self._found: dict[
+            tuple[str, str | None], tuple[tuple[str, ...], Blocker, tuple[str, str]] | None
+        ] = {}
+        # Where each blocker of a module walked in this process is: its tree and finding nodes.
+        self._nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
+        self._lines: dict[str, Mapping[cst.CSTNode, CodeRange]] = {}  # module -> positions
+        self._cache = FactsCache(project, self.settings) if project and project.use_cache else None
+
+    # --- modules -------------------------------------------------------------------------------
+    def adopt(self, module: str, path: str, tree: cst.Module) -> None:
+        """The file being walked: its tree is the truth, whatever the disk or the cache says."""
+        if module in self.extracting:
+            return  # a dependency walked from the project's own tree: nothing to override
+        known = self._adopted.get(module)
+        if known is not None and known[1] is tree:
+            return
+        self._adopted[module] = (path, tree)
+        if self._facts.pop(module, None) is not None:
+            self._found.clear()
+
+    def module_of(self, qualname: str) -> tuple[str, str] | None:
+        """(module, rest) for a name defined in the project (or in an adopted file)."""
+        found = self.project.module_of(qualname) if self.project is not None else None
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self._adopted and (found is None or cut > len(found[0].split("."))):
+                return module, ".".join(parts[cut:])
+        return found
+
+    def outline(self, module: str) -> Outline | None:
+        for consulted in self._consulted.values():
+            consulted.add(module)
+        facts = self._facts.get(module) or self._load(module)
+        if facts is not None:
+            return facts.outline
+        located = self._tree(module)
+        if located is None:
+            return None
+        outline = build_outline(module, located[0], located[1], self.settings)
+        self._facts[module] = ModuleFacts(outline)
+        return outline
+
+    def body(self, module: str, local: str) -> Body | None:
+        facts = self._facts.get(module) or self._load(module)
+        if (facts is None or facts.bodies is None) and module not in self.extracting:
+            self._extract(module)
+            facts = self._facts.get(module)
+        return facts.bodies.get(local) if facts is not None and facts.bodies else None
+
+    def register(
+        self,
+        module: str,
+        bodies: dict[str, Body],
+        tree: cst.Module | None = None,
+        nodes: dict[str, cst.CSTNode] | None = None,
+    ) -> None:
+        """What a finished walk of ``module`` found in its sync functions (``nodes``: where
+        each function's blocker is in ``tree``)."""
+        outline = self.outline(module)
+        if outline is None:
+            return
+        facts = self._facts[module] = ModuleFacts(outline, bodies)
+        self._lines.pop(module, None)
+        if tree is not None and nodes:
+            self._nodes[module] = (tree, nodes)
+        if self._cache is not None and module not in self._adopted:
+            self._cache.deps.pop(module, None)
+            self._store(module, facts)
+
+    def path_of(self, module: str) -> str:
+        """How messages name a module's file: relative to the project root."""
+        if module in self._adopted:
+            path = self._adopted[module][0]
+        elif self.project is not None and module in self.project.modules:
+            path = self.project.modules[module]
+        else:
+            return module
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.settings.root))
+        return relative.replace(os.sep, "/")
+
+    def _tree(self, module: str) -> tuple[str, cst.Module] | None:
+        if module in self._adopted:
+            return self._adopted[module]
+        if self.project is None or module not in self.project.modules:
+            return None
+        tree = self.project.tree(module, track=False)
+        return (self.project.modules[module], tree) if tree is not None else None
+
+    def _extract(self, module: str) -> None:
+        """Walk a dependency with every rule: its sync findings and calls become its bodies."""
+        from asyncsafe.engine.analyze import build_context
+        from asyncsafe.engine.walker import Walker
+        from asyncsafe.rules import load_rules
+
+        located = self._tree(module)
+        if located is None or self.outline(module) is None:
+            return
+        ctx = build_context(located[0], self.settings, builtin_catalog(), self.project)
+        self.extracting.add(module)
+        self._consulted[module] = set()
+        try:
+            Walker(ctx, [checker(ctx) for checker in load_rules()]).run(located[1])
+        finally:
+            self.extracting.discard(module)
+            del self._consulted[module]
+        facts = self._facts.get(module)
+        if facts is not None and facts.bodies is None:
+            self.register(module, {})  # no collector ran: nothing is known to block
+
+    def _load(self, module: str) -> ModuleFacts | None:
+        if self._cache is None or module in self._adopted:
+            return None
+        facts = self._cache.load(module)
+        if facts is not None:
+            self._facts[module] = facts
+        return facts
+
+    def _store(self, module: str, facts: ModuleFacts) -> None:
+        if self._cache is not None and self.project is not None:
+            read = self.project.dependencies | self._consulted.get(module, set())
+            self._cache.store(module, facts, read)
+
+    # --- names ---------------------------------------------------------------------------------
+    def lookup(self, qualname: str, hops: int = 0) -> tuple[str, str, Symbol] | None:
+        """(module, local qualname, symbol) that a canonical name denotes, through aliases."""
+        split = self.module_of(qualname)
+        outline = self.outline(split[0]) if split is not None else None
+        if split is None or outline is None or hops > MAX_ALIAS_HOPS:
+            return None
+        module, rest = split
+        parts = rest.split(".")
+        for cut in range(len(parts), 0, -1):
+            head, tail = ".".join(parts[:cut]), parts[cut:]
+            if head in outline.functions:
+                return (module, head, outline.functions[head]) if not tail else None
+            if head in outline.classes:
+                if not tail:
+                    return module, head, outline.classes[head]
+                return self.member(f"{module}.{head}", tail[0]) if len(tail) == 1 else None
+        alias = outline.aliases.get(parts[0])
+        if alias is None:
+            return None
+        return self.lookup(".".join((alias, *parts[1:])), hops + 1)
+
+    def mro(self, class_name: str) -> list[tuple[str, str]]:
+        """Project classes in (an approximation of) method resolution order, the class first."""
+        order: list[tuple[str, str]] = []
+        pending = [class_name]
+        while pending:
+            found = self.lookup(pending.pop(0))
+            if found is None:
+                continue
+            module, local, symbol = found
+            if isinstance(symbol, ClassSymbol) and (module, local) not in order:
+                order.append((module, local))
+                pending[:0] = list(symbol.bases)
+        return order
+
+    def member(
+        self, class_name: str, name: str, after: str | None = None
+    ) -> tuple[str, str, FunctionSymbol] | None:
+        """``name`` looked up on ``class_name``; with ``after`` (``super()`` inside that class),
+        only in the classes that follow it in the order."""
+        order = self.mro(class_name)
+        if after is not None:
+            owner = self.lookup(after)
+            where = (owner[0], owner[1]) if owner is not None else None
+            order = order[order.index(where) + 1:] if where in order else self.mro(after)[1:]
+        for module, local in order:
+            outline = self.outline(module)
+            symbol = outline.functions.get(f"{local}.{name}") if outline else None
+            if symbol is not None:
+                return module, f"{local}.{name}", symbol
+        return None
+
+    def function_for(self, callee: Value) -> FunctionSymbol | None:
+        """The project function a call of ``callee`` runs, if the callee is one."""
+        edge = self.edge_for(callee)
+        found = self.callee_for(edge) if edge is not None else None
+        return found.symbol if found is not None and found.kind == "function" else None
+
+    # --- edges ---------------------------------------------------------------------------------
+    def edge_for(self, value: Value, attribute: bool = False) -> Edge | None:
+        """What calling (or, with ``attribute``, reading) ``value`` may run in the project."""
+        if isinstance(value, Ref) and not attribute:
+            return Edge("call", value.qualname) if self.module_of(value.qualname) else None
+        if isinstance(value, Member) and self.module_of(value.receiver.type_name):
+            kind = "attribute" if attribute else "method"
+            info = value.receiver.info
+            receiver = info if info in (SELF, SUPER) else ""
+            return Edge(kind, value.receiver.type_name, value.name, receiver)
+        return None
+
+    def callee_for(self, edge: Edge, self_type: str | None = None) -> Callee | None:
+        """What ``edge`` runs, from inside a method whose ``self`` is a ``self_type``."""
+        if edge.kind == "call":
+            return self._called(edge.target)
+        owner = self_type if edge.receiver and self_type else edge.target
+        after = edge.target if edge.receiver == SUPER else None
+        found = self.member(owner, edge.name, after=after)
+        if found is None:
+            return None
+        module, local, symbol = found
+        if symbol.is_property:
+            return Callee(module, local, symbol, _display(local), "property", owner)
+        if edge.kind == "attribute":
+            return None  # a method read without calling it runs nothing
+        return Callee(module, local, symbol, f"{_display(local)}()", "function", owner)
+
+    def followed(self, edge: Edge, self_type: str | None = None) -> Callee | None:
+        """The project function ``edge`` runs right there, unless ``safe-calls`` declares it
+        non-blocking (by the name it is called by, or the name it is defined by)."""
+        callee = self.callee_for(edge, self_type)
+        if callee is None or not callee.symbol.runs_when_called:
+            return None
+        called = edge.target if edge.kind == "call" else f"{edge.target}.{edge.name}"
+        names = (called, callee.qualname, callee.self_type if callee.kind == "constructor" else None)
+        return None if any(n and self.settings.is_safe_call(n) for n in names) else callee
+
+    def _called(self, name: str) -> Callee | None:
+        found = self.lookup(name)
+        if found is None:
+            return None
+        module, local, symbol = found
+        if isinstance(symbol, FunctionSymbol):
+            return None if symbol.is_property else Callee(
+                module, local, symbol, f"{_display(local)}()", "function"
+            )
+        cls = f"{module}.{local}"
+        init = self.member(cls, "__init__")
+        if init is None:
+            return None
+        return Callee(init[0], init[1], init[2], f"{_display(local)}()", "constructor", cls)
+
+    # --- summaries -----------------------------------------------------------------------------
+    def chain_from(self, start: Callee) -> Chain | None:
+        """The shortest chain from ``start`` down to a blocking call, if one is within reach."""
+        if not start.symbol.runs_when_called:
+            return None
+        if start.key not in self._found:
+            self._found[start.key] = self._search(start)
+        found = self._found[start.key]
+        if found is None:
+            return None
+        steps, blocker, where = found
+        if blocker.line == 0:
+            blocker = self._locate(*where, blocker)
+            self._found[start.key] = (steps, blocker, where)
+        return Chain((start.label, *steps), blocker)
+
+    def _locate(self, module: str, local: str, blocker: Blocker) -> Blocker:
+        """``blocker`` (of ``module.local``) with its line, also recorded in the facts and cache."""
+        if local not in self._nodes.get(module, (None, {}))[1]:
+            self._facts.pop(module, None)
+            self._extract(module)  # facts from the cache keep no nodes: walk the file again
+        body = self.body(module, local)
+        located = self._nodes.get(module)
+        node = located[1].get(local) if located is not None else None
+        if body is None or body.blocker is None or located is None or node is None:
+            return blocker
+        if module not in self._lines:
+            wrapper = MetadataWrapper(located[0], unsafe_skip_copy=True)
+            self._lines[module] = wrapper.resolve(PositionProvider)
+        where = self._lines[module].get(node)
+        body.blocker = replace(body.blocker, line=where.start.line if where is not None else 0)
+        facts = self._facts.get(module)
+        if facts is not None and module not in self._adopted:
+            self._store(module, facts)
+        return body.blocker
+
+    def _search(self, start: Callee) -> tuple[tuple[str, ...], Blocker, tuple[str, str]] | None:
+        frontier: list[tuple[Callee, tuple[str, ...]]] = [(start, ())]
+        seen = {start.key}
+        for depth in range(1, self.max_depth + 1):
+            deeper: list[tuple[Callee, tuple[str, ...]]] = []
+            for callee, steps in frontier:
+                body = self.body(callee.module, callee.local)
+                if body is None or body.generator:
+                    continue
+                if body.blocker is not None:
+                    return steps, body.blocker, (callee.module, callee.local)
+                if depth == self.max_depth:
+                    continue
+                for edge in body.edges:
+                    nested = self.followed(edge, callee.self_type)
+                    if nested is not None and nested.key not in seen:
+                        seen.add(nested.key)
+                        deeper.append((nested, (*steps, nested.label)))
+            frontier = deeper
+        return None
+
+
+def _display(local: str) -> str:
+    """``view.<locals>.fetch`` -> ``fetch``; ``Form.clean`` stays."""
+    return local.rsplit("<locals>.", 1)[-1]
+
+
+# --- what a walk contributes -----------------------------------------------------------------
+def collect_bodies(
+    ctx: FileContext,
+    graph: CallGraph,
+    functions: list[FunctionInfo],
+    reads: list[tuple[FunctionInfo, Member]],
+) -> tuple[dict[str, Body], dict[str, cst.CSTNode]]:
+    """The sync functions of a walked module: first blocking finding (and its node), calls,
+    property reads."""
+    prefix = f"{ctx.module}."
+    bodies: dict[str, Body] = {}
+    by_function: dict[int, tuple[str, Body]] = {}
+    for info in functions:
+        if info.is_async or not info.qualname.startswith(prefix) or info.qualname.endswith("<lambda>"):
+            continue
+        local = info.qualname[len(prefix):]
+        body = bodies.setdefault(local, Body())
+        body.generator = body.generator or info.is_generator
+        by_function[id(info)] = (local, body)
+        for _, callee, _ in info.calls:
+            _add_edge(body, graph.edge_for(callee))
+    for info, member in reads:
+        if id(info) in by_function:
+            _add_edge(by_function[id(info)][1], graph.edge_for(member, attribute=True))
+    nodes: dict[str, cst.CSTNode] = {}
+    path = graph.path_of(ctx.module)
+    for finding in ctx.findings:  # in walk order, which is source order
+        owner = by_function.get(id(finding.function)) if finding.function is not None else None
+        if owner is not None and owner[1].blocker is None:
+            owner[1].blocker = Blocker(finding.code, source_of(finding.node), path)
+            nodes[owner[0]] = finding.node
+    return bodies, nodes
+
+
+def _add_edge(body: Body, edge: Edge | None) -> None:
+    if edge is not None and edge not in body.edges:
+        body.edges.append(edge)
