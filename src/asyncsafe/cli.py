@@ -214,11 +214,7 @@ def _catalog(args: argparse.Namespace) -> int:
             lines.append(f"        {entry.note}\n")
     if settings.safe_calls:
         lines.append(f"safe-calls (never reported): {', '.join(settings.safe_calls)}\n")
-    try:
-        sys.stdout.write("".join(lines))
-        sys.stdout.flush()
-    except BrokenPipeError:  # `| head` stopped reading: not an error, and nothing left to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.stdout.write("".join(lines))
     return EXIT_CLEAN
 
 
