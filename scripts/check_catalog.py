@@ -42,6 +42,9 @@ GROUPS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("pycurl",), ("pycurl",)),
     (("websocket-client",), ("websocket",)),
     (("websockets",), ("websockets",)),
+    (("django",), ("django",)),
+    (("djangorestframework",), ("rest_framework",)),
+    (("adrf",), ("adrf",)),
     (("asgiref",), ("asgiref",)),
     (("channels",), ("channels",)),
     (("anyio",), ("anyio",)),
@@ -107,7 +110,12 @@ REPRESENTATIVES: dict[str, list[str]] = {
     "python_http_client.Client": ["python_http_client.Client('https://api.example.com')"],
     "websockets.sync.Connection": ["websockets.sync.connection.Connection"],
     "google.api_core.page_iterator.Iterator": ["google.api_core.page_iterator.Iterator"],
+    "channels.session": ["django.contrib.sessions.backends.base.SessionBase"],  # scope["session"]
 }
+
+
+# Members that exist only on instances at run time (set by middleware on each request).
+UNCHECKED = frozenset(("django.http.HttpRequest.user", "django.http.HttpRequest.session"))
 
 
 @dataclass
@@ -141,11 +149,12 @@ def collect(roots: tuple[str, ...]) -> Checks:
         checks.patterns.update(p for p, _ in group if _root(p, roots))
     for name, spec in catalog.types.items():
         members = {*spec.methods, *spec.clean, *spec.returns, *spec.attributes} - {"__call__"}
-        members = {m for m in members if not is_pattern(m)}
-        objects = REPRESENTATIVES.get(name) or [name, *(
-            maker for maker, made in catalog.constructors.items() if made == name
-        )]
-        objects = [o for o in objects if _root(o.split("(")[0], roots)]
+        members = {m for m in members if not is_pattern(m) and f"{name}.{m}" not in UNCHECKED}
+        if name in REPRESENTATIVES:  # checked with the group of the type's own package
+            objects = REPRESENTATIVES[name] if _root(name, roots) else []
+        else:
+            makers = [m for m, made in catalog.constructors.items() if made == name]
+            objects = [o for o in (name, *makers) if _root(o, roots)]
         if members and objects:
             checks.members[name] = (objects, members)
     return checks
@@ -211,7 +220,22 @@ def pattern_matches(pattern: str) -> bool:
     return False
 
 
+def configure_django() -> None:
+    """Django's settings-backed names (cache, connection, auth models) need configured settings."""
+    try:
+        django = importlib.import_module("django")
+        settings = importlib.import_module("django.conf").settings
+    except ImportError:
+        return
+    settings.configure(
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions"],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    )
+    django.setup()
+
+
 def inside(payload: dict[str, Any]) -> dict[str, Any]:
+    configure_django()
     moved: list[str] = []
     for name in payload["names"]:
         try:
@@ -294,7 +318,8 @@ def unmapped_roots() -> set[str]:
     names = [*catalog.calls, *catalog.constructors, *catalog.decorators, *catalog.instances,
              *catalog.offloaders, *catalog.types]
     tops = {n.split(".")[0] for n in names if not _root(n, covered)}
-    return {t for t in tops if t not in sys.stdlib_module_names and t != "builtins"}
+    # "asyncsafe.*" names are the catalog's own pseudo types (e.g. a Channels scope)
+    return {t for t in tops if t not in sys.stdlib_module_names and t not in ("builtins", "asyncsafe")}
 
 
 def main() -> int:

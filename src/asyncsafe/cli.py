@@ -205,14 +205,16 @@ def _catalog(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return EXIT_ERROR
     rules = all_rules()
+    lines = []
     for entry in configured_catalog(settings.blocking_calls).entries():
         spec = rules.get(entry.code)
         opt_in = " (opt-in)" if spec is not None and not spec.default_enabled else ""
-        print(f"{entry.code}{opt_in}  {entry.name}  ->  {entry.fix}")
+        lines.append(f"{entry.code}{opt_in}  {entry.name}  ->  {entry.fix}\n")
         if entry.note:
-            print(f"        {entry.note}")
+            lines.append(f"        {entry.note}\n")
     if settings.safe_calls:
-        print(f"safe-calls (never reported): {', '.join(settings.safe_calls)}")
+        lines.append(f"safe-calls (never reported): {', '.join(settings.safe_calls)}\n")
+    sys.stdout.write("".join(lines))
     return EXIT_CLEAN
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from asyncsafe.catalog import Blocking, Catalog, builtin_catalog, fill_texts
+from asyncsafe.catalog import Blocking, Catalog, builtin_catalog, fill_texts, name_texts
 from asyncsafe.rules.registry import RuleSpec, all_rules
 
 DEFAULT_OUTPUT = Path("docs/rules.md")
@@ -185,7 +185,7 @@ def _rewrite_table(flagged: list[Flagged]) -> str:
 def flagged_by_code(catalog: Catalog) -> dict[str, list[Flagged]]:
     found: dict[str, list[Flagged]] = defaultdict(list)
     for name, blocking in catalog.calls.items():
-        texts = _texts(name.removeprefix("builtins."))
+        texts = name_texts(name.removeprefix("builtins."))
         found[blocking.code].append(Flagged.of(blocking, _call_rewrite(blocking, texts), texts))
     for group in catalog.call_patterns.patterns.values():  # stripe.*.create
         for pattern, blocking in group:
@@ -193,7 +193,7 @@ def flagged_by_code(catalog: Catalog) -> dict[str, list[Flagged]]:
     for spec in catalog.types.values():
         label = spec.label or spec.name.removeprefix("builtins.")
         for name, blocking in spec.methods.items():
-            texts = _texts(f"{label}.{name}")
+            texts = name_texts(f"{label}.{name}")
             found[blocking.code].append(Flagged.of(blocking, _method_rewrite(blocking, name), texts))
         for protocol, blocking in spec.protocols.items():
             rewrite = _loop_rewrite(blocking) if protocol == "iterate" else None
@@ -201,11 +201,6 @@ def flagged_by_code(catalog: Catalog) -> dict[str, list[Flagged]]:
     for items in found.values():
         items.sort(key=lambda item: item.what)
     return dict(found)
-
-
-def _texts(callee: str) -> dict[str, str]:
-    head, dot, name = callee.rpartition(".")
-    return {"callee": callee, "twin": f"{head}{dot}a{name}"}
 
 
 def _call_rewrite(blocking: Blocking, texts: dict[str, str]) -> Rewrite | None:

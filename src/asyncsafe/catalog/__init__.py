@@ -113,6 +113,13 @@ class Blocking:
         return f"{fill_texts(self.what, texts)} {why}; use {self.suggestion(django, texts)}"
 
 
+def name_texts(callee: str) -> dict[str, str]:
+    """The placeholders for an API known only by name (docs, ``rules --catalog``):
+    ``{callee}`` is the name, ``{twin}`` the same name with the ``a`` prefix."""
+    head, dot, name = callee.rpartition(".")
+    return {"callee": callee, "twin": f"{head}{dot}a{name}"}
+
+
 def fill_texts(text: str, texts: Mapping[str, str] | None) -> str:
     """Put the finding's own source text into ``{callee}``, ``{twin}``, ``{subject}``."""
     for key, value in (texts or {}).items():
@@ -303,23 +310,26 @@ class Catalog:
 
     def entries(self) -> list[CatalogEntry]:
         """Every call, method and protocol the catalog knows, sorted by code and name."""
-        found = [CatalogEntry(b.code, f"{_short(n)}()", b.fix) for n, b in self.calls.items()]
+        found = [_entry(b, _short(n)) for n, b in self.calls.items()]
         for patterns in (self.call_patterns, self.configured):
             for group in patterns.patterns.values():
-                found.extend(CatalogEntry(b.code, f"{p}()", b.fix) for p, b in group)
+                found.extend(_entry(b, p) for p, b in group)
         for spec in self.types.values():
             for method, blocking in spec.methods.items():
                 note = f"except {', '.join(self._clean(spec.name))}" if method == "*" else ""
-                found.append(
-                    CatalogEntry(blocking.code, f"{spec.name}.{method}()", blocking.fix, note)
-                )
+                found.append(_entry(blocking, f"{spec.name}.{method}", note))
             for protocol, blocking in spec.protocols.items():
                 verb = PROTOCOL_VERBS.get(protocol, protocol)
-                found.append(CatalogEntry(blocking.code, f"{verb} {spec.name}", blocking.fix))
+                fix = fill_texts(blocking.fix, {"subject": spec.display})
+                found.append(CatalogEntry(blocking.code, f"{verb} {spec.name}", fix))
         return sorted(set(found), key=lambda e: (e.code, e.name))
 
     def _clean(self, type_name: str) -> list[str]:
         return [pattern for spec in self.type_chain(type_name) for pattern in spec.clean]
+
+
+def _entry(blocking: Blocking, name: str, note: str = "") -> CatalogEntry:
+    return CatalogEntry(blocking.code, f"{name}()", fill_texts(blocking.fix, name_texts(name)), note)
 
 
 class CatalogError(ValueError):

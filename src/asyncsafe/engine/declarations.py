@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from asyncsafe.engine.values import Instance, Ref, Value
+from asyncsafe.engine.values import Instance, Member, Ref, Value
 
 NONE = Ref("builtins.None")
 
@@ -28,13 +28,14 @@ class ClassFacts:
     declared: dict[str, Value] = field(default_factory=dict)  # annotations: the author's word
     assigned: dict[str, list[Value]] = field(default_factory=dict)  # every value assigned
 
-    def attribute(self, name: str) -> Instance | None:
-        """The attribute's type when every assignment agrees (``None`` placeholders aside)."""
+    def attribute(self, name: str) -> Instance | Member | None:
+        """What the attribute holds when every assignment agrees (``None`` placeholders aside):
+        an object of a known type, or a member of one (``root.chat.completions``, a bound method)."""
         declared = self.declared.get(name)
         if isinstance(declared, Instance):
             return declared
         values = [v for v in self.assigned.get(name, []) if v != NONE]
-        if values and isinstance(values[0], Instance) and all(v == values[0] for v in values):
+        if values and isinstance(values[0], (Instance, Member)) and all(v == values[0] for v in values):
             return values[0]
         return None
 
@@ -81,7 +82,7 @@ class Declarations:
             return self.classes[qualname]
         return self.exports.class_facts(qualname) if self.exports is not None else None
 
-    def attribute(self, receiver: Value, name: str) -> Instance | None:
+    def attribute(self, receiver: Value, name: str) -> Instance | Member | None:
         """``receiver.name`` for an instance of a project class, searching its bases."""
         if not isinstance(receiver, Instance):
             return None
