@@ -15,8 +15,8 @@ import libcst as cst
 
 from asyncsafe.engine.declarations import ClassFacts
 from asyncsafe.engine.scopes import Resolver, Scope, ScopeKind
+from asyncsafe.engine.traverse import FastVisitor
 from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value
-
 
 STATICMETHOD = Ref("builtins.staticmethod")
 
@@ -101,7 +101,7 @@ def _scan_body(
                 _scan_body(block, receiver, facts, resolver)
 
 
-class _NameCollector(cst.CSTVisitor):
+class _NameCollector(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.names: set[str] = set()
@@ -117,7 +117,7 @@ def _names_used(values: list[cst.BaseExpression]) -> set[str]:
     """The names read by the assigned values (only these parameters' annotations matter)."""
     collector = _NameCollector()
     for value in values:
-        value.visit(collector)
+        collector.walk(value)
     return collector.names
 
 

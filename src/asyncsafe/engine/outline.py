@@ -20,6 +20,7 @@ from asyncsafe.config import Settings
 from asyncsafe.engine.events import FileContext
 from asyncsafe.engine.modules import is_package_init
 from asyncsafe.engine.scopes import Resolver
+from asyncsafe.engine.traverse import FastVisitor
 from asyncsafe.engine.values import Ref
 from asyncsafe.engine.walker import Walker, _child_blocks
 
@@ -194,7 +195,7 @@ def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
     return [suite] if isinstance(suite, cst.SimpleStatementSuite) else []
 
 
-class _YieldFinder(cst.CSTVisitor):
+class _YieldFinder(FastVisitor):
     """A ``yield`` in this function's own body (not in a nested def, lambda or class)."""
 
     def __init__(self) -> None:
@@ -217,5 +218,5 @@ class _YieldFinder(cst.CSTVisitor):
 
 def _yields(body: cst.BaseSuite) -> bool:
     finder = _YieldFinder()
-    body.visit(finder)
+    finder.walk(body)
     return finder.found

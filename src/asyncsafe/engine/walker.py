@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import libcst as cst
 
 from asyncsafe.engine.classscan import scan_class
-from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext
+from asyncsafe.engine.events import (
+    AttributeSite,
+    CallSite,
+    Checker,
+    EvalSite,
+    FileContext,
+)
 from asyncsafe.engine.modules import resolve_relative
 from asyncsafe.engine.scopes import FunctionInfo, Scope, ScopeKind
-from asyncsafe.engine.scopes import dotted as dotted  # re-exported: rules import it from here
+from asyncsafe.engine.scopes import (
+    dotted as dotted,  # re-exported: rules import it from here
+)
+from asyncsafe.engine.traverse import FastVisitor
 from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value, canonical_name
 
 # Builtins that run a protocol on their first argument when called.
@@ -30,31 +38,9 @@ PROTOCOL_BUILTINS: dict[str, str] = {
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
-# Fields that only hold tokens and whitespace: no rule looks inside them.
-_TOKEN_FIELDS = frozenset(
-    ("lpar", "rpar", "leading_lines", "lines_after_decorators", "header", "footer", "comma",
-     "semicolon", "dot", "equal", "colon", "trailing_whitespace", "asynchronous", "newline",
-     "whitespace_before", "whitespace_after", "whitespace_before_colon", "whitespace_after_colon")
-)
-_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 
 
-def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
-    fields = _CHILD_FIELDS.get(kind)
-    if fields is None:
-        fields = tuple(
-            f.name
-            for f in dataclasses.fields(kind)
-            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
-        )
-        _CHILD_FIELDS[kind] = fields
-    return fields
-
-
-_Hook = Callable[[cst.CSTNode], object]
-
-
-class Walker(cst.CSTVisitor):
+class Walker(FastVisitor):
     def __init__(self, ctx: FileContext, checkers: Sequence[Checker]) -> None:
         super().__init__()
         self.ctx = ctx
@@ -66,40 +52,6 @@ class Walker(cst.CSTVisitor):
         self.test_context: set[int] = set()
         self.functions: list[FunctionInfo] = []
         self.lambda_names: dict[int, str] = {}
-        self._hooks: dict[type[cst.CSTNode], tuple[_Hook | None, _Hook | None]] = {}
-
-    # --- traversal -----------------------------------------------------------------------------
-    def walk(self, node: cst.CSTNode) -> None:
-        """Visit ``node`` and its children in field order, calling ``visit_X``/``leave_X``.
-
-        libcst's own ``node.visit()`` rebuilds (and re-validates) every node on the way back up,
-        even for read-only visitors; reading the dataclass fields directly avoids that cost.
-        """
-        hooks = self._hooks.get(type(node))
-        if hooks is None:
-            hooks = self._hooks[type(node)] = self._find_hooks(type(node))
-        visit, leave = hooks
-        if visit is None or visit(node) is not False:
-            for name in _child_fields(type(node)):
-                child = getattr(node, name)
-                if isinstance(child, cst.CSTNode):
-                    self.walk(child)
-                elif isinstance(child, (tuple, list)):
-                    for item in child:
-                        if isinstance(item, cst.CSTNode):
-                            self.walk(item)
-        if leave is not None:
-            leave(node)
-
-    def _find_hooks(self, kind: type[cst.CSTNode]) -> tuple[_Hook | None, _Hook | None]:
-        found: list[_Hook | None] = []
-        for prefix in ("visit_", "leave_"):
-            name = prefix + kind.__name__
-            defined = getattr(type(self), name, None)
-            inherited = getattr(cst.CSTVisitor, name, None)
-            overridden = defined is not None and defined is not inherited
-            found.append(getattr(self, name) if overridden else None)
-        return found[0], found[1]
 
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:

@@ -18,9 +18,17 @@ from dataclasses import replace
 import libcst as cst
 
 from asyncsafe.engine.awaitables import is_async_iterator, is_coroutine, written
+from asyncsafe.engine.events import (
+    AttributeSite,
+    CallSite,
+    Checker,
+    EvalSite,
+    FileContext,
+    Fix,
+)
 from asyncsafe.engine.project_types import graph_for
-from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext, Fix
 from asyncsafe.engine.scopes import FunctionInfo
+from asyncsafe.engine.traverse import FastVisitor
 from asyncsafe.engine.values import Instance, Member, Ref
 from asyncsafe.rules.registry import RuleSpec, register
 from asyncsafe.rules.rewrites import awaited
@@ -310,7 +318,7 @@ class CoroutineChecker(Checker):
         if not function.is_async or not isinstance(function.node, cst.FunctionDef):
             return
         scan = _BodyScan()
-        function.node.body.visit(scan)
+        scan.walk(function.node.body)
         for statement in scan.statements:
             self._dropped_statement(statement, function)
         for name, value in scan.assignments:
@@ -362,7 +370,7 @@ class CoroutineChecker(Checker):
         )
 
 
-class _BodyScan(cst.CSTVisitor):
+class _BodyScan(FastVisitor):
     """An async function's own statements, the names it binds, and every name it reads
     (nested functions included: a closure may await the coroutine later)."""
 
