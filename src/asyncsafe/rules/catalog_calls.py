@@ -5,13 +5,12 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
-from asyncsafe.engine.events import CallSite, Checker, EvalSite, FileContext, Fix
-from asyncsafe.engine.scopes import FunctionInfo
+from asyncsafe.engine.events import CallSite, Checker, EvalSite, Fix
 from asyncsafe.engine.values import Instance, Member, Ref, Value, canonical_name
 from asyncsafe.engine.walker import dotted
 from asyncsafe.rules.quotes import callee_texts, quote
 from asyncsafe.rules.rewrites import (
-    Parents,
+    FixingChecker,
     async_for,
     await_allowed,
     await_canonical_twin,
@@ -19,17 +18,10 @@ from asyncsafe.rules.rewrites import (
 )
 
 
-class CatalogChecker(Checker):
+class CatalogChecker(FixingChecker):
     """Also ASF400: the user's ``blocking-calls`` win over the catalog, ``safe-calls`` over both.
     An awaited call never matches ``blocking-calls``: a pattern like ``mycompany.billing.*`` also
     covers the package's async twins, and what is awaited returned an awaitable."""
-
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self.parents = Parents()  # built per function, only when a fix is made
-
-    def on_function_exit(self, function: FunctionInfo) -> None:
-        self.parents.forget(function)
 
     def on_call(self, site: CallSite) -> None:
         name = canonical_name(site.callee)

@@ -24,12 +24,12 @@ from asyncsafe.django.index import ModelIndex
 from asyncsafe.django.orm import QUERYSET_KINDS, OrmTypes
 from asyncsafe.django.schema import Model
 from asyncsafe.django.summary import ClassSummary, ModuleSummary
-from asyncsafe.engine.events import AttributeSite, CallSite, Checker, FileContext, Fix
+from asyncsafe.engine.events import AttributeSite, CallSite, FileContext, Fix
 from asyncsafe.engine.providers import FileTypes
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.scopes import Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.rules.quotes import quote
-from asyncsafe.rules.rewrites import Parents, await_allowed, await_method_twin
+from asyncsafe.rules.rewrites import FixingChecker, await_allowed, await_method_twin
 
 FORM = "asyncsafe.django.Form"  # Instance(FORM, FormInfo): a form or serializer instance
 
@@ -245,15 +245,8 @@ def _read_only(call: ast.Call) -> bool:
 
 
 # --- the checker -------------------------------------------------------------------------------
-class FormChecker(Checker):
+class FormChecker(FixingChecker):
     codes = frozenset({"ASF250", "ASF251", "ASF252"})
-
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self.parents = Parents()  # built per function, only when a fix is made
-
-    def on_function_exit(self, function: FunctionInfo) -> None:
-        self.parents.forget(function)
 
     def on_call(self, site: CallSite) -> None:
         callee = site.callee

@@ -11,7 +11,6 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.django.methods import EVALUATING_METHODS
-from asyncsafe.django.schema import Model, RelationKind
 from asyncsafe.django.orm import (
     PAGE,
     PAGINATOR,
@@ -21,12 +20,20 @@ from asyncsafe.django.orm import (
     OrmTypes,
     QuerySetInfo,
 )
-from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext, Fix
+from asyncsafe.django.schema import Model, RelationKind
+from asyncsafe.engine.events import (
+    AttributeSite,
+    CallSite,
+    Checker,
+    EvalSite,
+    FileContext,
+    Fix,
+)
 from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.rules.registry import RuleSpec, register
 from asyncsafe.rules.rewrites import (
-    Parents,
+    FixingChecker,
     async_for,
     await_method_twin,
     list_to_async_comprehension,
@@ -69,13 +76,12 @@ def _version(version: Version) -> str:
     return f"{version[0]}.{version[1]}"
 
 
-class DjangoOrmChecker(Checker):
+class DjangoOrmChecker(FixingChecker):
     codes = frozenset(f"ASF1{n:02d}" for n in range(1, 12))
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self.orm = OrmTypes.of(self.ctx)
-        self.parents = Parents()
         self.evaluated: dict[int, set[tuple[str, Value]]] = {}  # per function: filled result caches
         self.read: dict[int, set[tuple[str, Value, str]]] = {}  # per function: relations loaded
         self.assigned: dict[int, set[str]] = {}  # per function: `x.attr = ...` targets
@@ -307,7 +313,7 @@ class DjangoOrmChecker(Checker):
         key = self._key(function)
         for memory in (self.evaluated, self.read, self.assigned):
             memory.pop(key, None)
-        self.parents.forget(function)
+        super().on_function_exit(function)
 
     def _atomic_decorator(self, function: FunctionInfo, decorator: cst.Decorator) -> None:
         expression = decorator.decorator

@@ -12,18 +12,23 @@ from dataclasses import replace
 
 import libcst as cst
 
+from asyncsafe.catalog import Blocking
 from asyncsafe.django.hierarchy import Ancestry, ancestry
 from asyncsafe.django.methods import LAZY_METHODS
 from asyncsafe.django.orm import AWAITABLE, MANAGER, ModelInstance, OrmTypes
 from asyncsafe.django.schema import Model
-from asyncsafe.catalog import Blocking
-from asyncsafe.engine.events import AttributeSite, CallSite, Checker, EvalSite, FileContext, Fix
+from asyncsafe.engine.events import (
+    AttributeSite,
+    CallSite,
+    EvalSite,
+    Fix,
+)
 from asyncsafe.engine.providers import FileTypes
 from asyncsafe.engine.scopes import FunctionInfo, Resolver
 from asyncsafe.engine.values import Instance, Member, Ref, Value
 from asyncsafe.rules.catalog_calls import CatalogChecker
 from asyncsafe.rules.quotes import quote
-from asyncsafe.rules.rewrites import Parents, await_allowed
+from asyncsafe.rules.rewrites import FixingChecker, await_allowed
 
 HTTP_REQUEST = Instance("django.http.HttpRequest")
 DRF_REQUEST = Instance("rest_framework.request.Request")
@@ -227,20 +232,13 @@ def _model_lineage(orm: OrmTypes, model: Model) -> list[str]:
     return names
 
 
-class LazyUserChecker(Checker):
+class LazyUserChecker(FixingChecker):
     """ASF201 for attribute reads of the lazy user (``request.user.username``) and for handing
     it to code that inspects it at once: a lazy QuerySet method (``filter(owner=request.user)``
     reads its ``_meta``) or a model constructor (the ForeignKey check reads its ``__class__``).
     Its protocols (truth, str, comparison) are catalog data."""
 
     codes = frozenset({"ASF201"})
-
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self.parents = Parents()  # built per function, only when a fix is made
-
-    def on_function_exit(self, function: FunctionInfo) -> None:
-        self.parents.forget(function)
 
     def on_call(self, site: CallSite) -> None:
         lazy = [arg.value for arg in site.node.args if self._is_lazy_user(arg.value)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncsafe.engine.events import Fix
+from asyncsafe.engine.events import Checker, FileContext, Fix
 from asyncsafe.engine.scopes import BUILTIN_NAMES, FunctionInfo, Resolver, ScopeKind
 from asyncsafe.engine.values import Ref
 
@@ -32,6 +32,19 @@ class Parents:
 
     def forget(self, function: FunctionInfo) -> None:
         self._maps.pop(id(function.node), None)
+
+
+class FixingChecker(Checker):
+    """A checker that builds fixes: it keeps the parent links of the function being walked
+    (built on first use, dropped when the function ends). Subclasses that override
+    ``on_function_exit`` call ``super()``."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.parents = Parents()
+
+    def on_function_exit(self, function: FunctionInfo) -> None:
+        self.parents.forget(function)
 
 
 def await_allowed(parents: Parents, function: FunctionInfo, node: cst.CSTNode) -> bool:
