@@ -205,6 +205,7 @@ class Catalog:
     constructors: dict[str, str] = field(default_factory=dict)
     types: dict[str, TypeSpec] = field(default_factory=dict)
     offloaders: dict[str, int] = field(default_factory=dict)
+    wrappers: set[str] = field(default_factory=set)  # sync_to_async and friends
     instances: dict[str, str] = field(default_factory=dict)  # module-level object -> type
     decorators: dict[str, str] = field(default_factory=dict)  # decorator -> type it makes
     configured: CallPatterns = field(default_factory=CallPatterns)  # blocking-calls (ASF400)
@@ -425,6 +426,8 @@ def load_catalog_data(catalog: Catalog, documents: list[tuple[str, dict[str, Any
         for entry in data.get("offload", []):
             for name in entry["calls"]:
                 catalog.offloaders[name] = int(entry.get("argument", 0))
+                if entry.get("wrapper"):
+                    catalog.wrappers.add(name)
 
 
 @lru_cache(maxsize=8)

@@ -26,10 +26,6 @@ from asyncsafe.engine.walker import Walker, _child_blocks
 
 UNKNOWN_DECORATOR = "?"
 
-# Decorators that turn a sync def into a coroutine function whose body runs in a worker thread.
-OFFLOAD_DECORATORS = frozenset({
-    "asgiref.sync.sync_to_async", "asgiref.sync.SyncToAsync", "channels.db.database_sync_to_async",
-})
 # Decorators that turn an async def into a sync function that runs its own event loop.
 LOOP_DECORATORS = frozenset({"asgiref.sync.async_to_sync", "asgiref.sync.AsyncToSync"})
 PROPERTY_DECORATORS = frozenset({
@@ -49,7 +45,7 @@ class FunctionSymbol:
     @property
     def offloaded(self) -> bool:
         """``@sync_to_async`` and friends: calling it returns a coroutine; the body runs in a thread."""
-        return not self.is_async and not OFFLOAD_DECORATORS.isdisjoint(self.decorators)
+        return not self.is_async and not builtin_catalog().wrappers.isdisjoint(self.decorators)
 
     @property
     def runs_loop(self) -> bool:

@@ -36,7 +36,6 @@ PROTOCOL_BUILTINS: dict[str, str] = {
     "format": "format",
 }
 
-COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 

@@ -34,9 +34,6 @@ from asyncsafe.rules.registry import RuleSpec, register
 from asyncsafe.rules.rewrites import awaited
 
 ASYNC_TO_SYNC = "asgiref.sync.AsyncToSync"
-SYNC_TO_ASYNC_FACTORIES = frozenset({
-    "asgiref.sync.sync_to_async", "asgiref.sync.SyncToAsync", "channels.db.database_sync_to_async",
-})
 # Sync callables that use their argument's value right away: a coroutine there is a bug.
 # (Protocol builtins such as len/list/str/bool arrive as evaluation events instead.)
 SYNC_CONSUMERS = frozenset({
@@ -248,7 +245,7 @@ class AsgirefChecker(Checker):
                     "function instead (the wrapper keeps it as '.awaitable')",
                     "await the undecorated coroutine function",
                 )
-        if site.awaited and isinstance(callee, Ref) and callee.qualname in SYNC_TO_ASYNC_FACTORIES:
+        if site.awaited and isinstance(callee, Ref) and callee.qualname in self.ctx.catalog.wrappers:
             self._awaited_wrapper(site)
 
     def _awaited_wrapper(self, site: CallSite) -> None:
