@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from asyncsafe.catalog import Catalog, configured_catalog
 from asyncsafe.config import Settings
@@ -14,6 +14,7 @@ from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.events import FileContext, Finding, Fix
 from asyncsafe.engine.exports import ProjectExports
 from asyncsafe.engine.modules import is_package_init, module_name_for
+from asyncsafe.engine.positions import spans
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
 from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
@@ -33,9 +34,15 @@ class FileAnalysis:
     fixes: dict[Diagnostic, Fix] = field(default_factory=dict)
 
 
+# ``async def`` is the only way into an async body (await, async for/with and async comprehensions
+# are syntax errors anywhere else), so a file without it has nothing to check. The substring test
+# first: most files fail it for free.
+_ASYNC_DEF = re.compile(r"\basync[ \t\f\\\r\n]+def\b")
+
+
 def might_hold_async(text: str) -> bool:
-    """The prefilter: without these keywords a file has no async body to check."""
-    return "async" in text or "await" in text
+    """The prefilter: only a file with an ``async def`` has an async body to check."""
+    return "async" in text and _ASYNC_DEF.search(text) is not None
 
 
 def parse(source: Source) -> cst.Module | FileError:
@@ -139,20 +146,20 @@ def to_diagnostics(
     """Positioned, de-duplicated diagnostics, and the fix of each one that has one."""
     if not findings:
         return [], {}
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = spans(module, [finding.node for finding in findings])
     unique: dict[tuple[int, int, str], tuple[Diagnostic, Fix | None]] = {}
     for finding in findings:
-        where: CodeRange = positions[finding.node]
-        key = (where.start.line, where.start.column + 1, finding.code)
+        where = positions[id(finding.node)]
+        key = (where.start_line, where.start_column + 1, finding.code)
         if key in unique and (unique[key][1] is not None or finding.fix is None):
             continue
         unique[key] = (
             Diagnostic(
                 path=path,
-                line=where.start.line,
-                column=where.start.column + 1,
-                end_line=where.end.line,
-                end_column=where.end.column + 1,
+                line=where.start_line,
+                column=where.start_column + 1,
+                end_line=where.end_line,
+                end_column=where.end_column + 1,
                 code=finding.code,
                 message=finding.message,
                 suggestion=finding.suggestion,
