@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -15,6 +14,7 @@ from asyncsafe.engine.events import FileContext, Finding, Fix
 from asyncsafe.engine.exports import ProjectExports
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.positions import spans
+from asyncsafe.engine.prefilter import might_hold_async
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
 from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
@@ -32,17 +32,6 @@ class FileAnalysis:
     # For --fix: the parsed tree the fixes' targets live in, and each diagnostic's fix.
     module: cst.Module | None = None
     fixes: dict[Diagnostic, Fix] = field(default_factory=dict)
-
-
-# ``async def`` is the only way into an async body (await, async for/with and async comprehensions
-# are syntax errors anywhere else), so a file without it has nothing to check. The substring test
-# first: most files fail it for free.
-_ASYNC_DEF = re.compile(r"\basync[ \t\f\\\r\n]+def\b")
-
-
-def might_hold_async(text: str) -> bool:
-    """The prefilter: only a file with an ``async def`` has an async body to check."""
-    return "async" in text and _ASYNC_DEF.search(text) is not None
 
 
 def parse(source: Source) -> cst.Module | FileError:

@@ -112,6 +112,7 @@ class CallGraph:
     def outline(self, module: str) -> Outline | None:
         for consulted in self._consulted.values():
             consulted.add(module)
+        self._depend_on(module)
         facts = self._facts.get(module) or self._load(module)
         if facts is not None:
             return facts.outline
@@ -122,7 +123,13 @@ class CallGraph:
         self._facts[module] = ModuleFacts(outline)
         return outline
 
+    def _depend_on(self, module: str) -> None:
+        """What is being analyzed now depends on ``module`` (its cached result, on its digest)."""
+        if self.project is not None and module in self.project.modules:
+            self.project.dependencies.add(module)
+
     def body(self, module: str, local: str) -> Body | None:
+        self._depend_on(module)
         facts = self._facts.get(module) or self._load(module)
         if (facts is None or facts.bodies is None) and module not in self.extracting:
             self._extract(module)

@@ -13,6 +13,7 @@ from typing import Any
 
 from asyncsafe.config import Settings
 from asyncsafe.engine.cache import Cache
+from asyncsafe.engine.manifest import resolve_signature, scan_record, scan_unchanged
 from asyncsafe.engine.outline import Outline
 from asyncsafe.engine.project import Project
 
@@ -88,7 +89,8 @@ class ModuleFacts:
 class FactsCache:
     """Module facts in ``.asyncsafe_cache``: keyed by the file's content (and the project's list of
     modules, which decides what a name can refer to), valid while every file the walk that made
-    them read through the project is unchanged."""
+    them read through the project is unchanged, and every file it only scanned as text still
+    yields the same scan (``Project.scan_source``)."""
 
     def __init__(self, project: Project, settings: Settings) -> None:
         self.project = project
@@ -96,6 +98,7 @@ class FactsCache:
         names = "\0".join(sorted(project.modules)).encode()
         self.context = f"callgraph|{hashlib.sha256(names).hexdigest()}"
         self.deps: dict[str, dict[str, str]] = {}  # module -> digests of what its walk read
+        self.scans: dict[str, dict[str, list[str]]] = {}  # module -> scan records of its walk
         self._digests: dict[str, str] = {}
 
     def load(self, module: str) -> ModuleFacts | None:
@@ -104,10 +107,14 @@ class FactsCache:
         try:
             if raw is None or any(self._digest(m) != d for m, d in raw["deps"].items()):
                 return None
+            if not all(self._scan_unchanged(m, record) for m, record in raw["scans"].items()):
+                return None
             facts = ModuleFacts.from_json(raw["facts"])
         except (KeyError, TypeError, ValueError):
             return None
         self.deps[module] = raw["deps"]
+        self.scans[module] = raw["scans"]
+        self._inherit(raw["deps"], raw["scans"])
         return facts
 
     def store(self, module: str, facts: ModuleFacts, read: set[str]) -> None:
@@ -117,7 +124,32 @@ class FactsCache:
             return
         if module not in self.deps:
             self.deps[module] = {m: self._digest(m) for m in sorted(read) if m != module}
-        self.cache.put_json(key, {"deps": self.deps[module], "facts": facts.to_json()})
+            self.scans[module] = self._scan_records(set(read) | {module})
+        self.cache.put_json(
+            key, {"deps": self.deps[module], "scans": self.scans[module], "facts": facts.to_json()}
+        )
+
+    def _scan_records(self, read: set[str]) -> dict[str, list[str]]:
+        records: dict[str, list[str]] = {}
+        for scanned, signatures in sorted(self.project.scans.items()):
+            source = self.project.source(scanned, track=False)
+            if scanned not in read and source is not None:
+                records[scanned] = scan_record(self._digest(scanned), source.text, signatures)
+        return records
+
+    def _scan_unchanged(self, module: str, record: list[str]) -> bool:
+        def text() -> str | None:
+            source = self.project.source(module, track=False)
+            return source.text if source is not None else None
+
+        return scan_unchanged(record, self._digest(module), text)
+
+    def _inherit(self, deps: dict[str, str], scans: dict[str, list[str]]) -> None:
+        """Whoever uses facts loaded from the cache depends on what made them (``Project``)."""
+        self.project.dependencies.update(deps)
+        for scanned, record in scans.items():
+            found = (resolve_signature(name) for name in record[1::2])
+            self.project.scans.setdefault(scanned, set()).update(f for f in found if f is not None)
 
     def _key(self, module: str) -> str | None:
         source = self.project.source(module, track=False)
