@@ -38,6 +38,10 @@ PINNED: dict[str, str] = {
     "django-debug-toolbar": "8.0.0",
     "django-ai-assistant": "0.4.0",
     "strawberry-graphql": "0.341.2",
+    "django-ninja-extra": "0.31.7",
+    "django-ninja-jwt": "5.4.5",
+    "django-health-check": "4.8.0",
+    "channels-postgres": "1.1.4",
 }
 
 # The async-heavy group the benchmark times next to Django's own source.

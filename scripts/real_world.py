@@ -50,6 +50,7 @@ class Result:
     findings: list[Key]
     opt_in: list[Key]
     confirmed: int = 0
+    opt_in_confirmed: int = 0
     fixed: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -105,16 +106,17 @@ def load_triage(path: Path = TRIAGE) -> dict[Key, dict[str, object]]:
 
 
 def judge(result: Result, triage: dict[Key, dict[str, object]]) -> None:
-    """Join the findings with the verdicts; what does not match is a problem to look at."""
-    reported = set(result.findings)
-    for key in result.findings:
+    """Join the findings (default and opt-in) with the verdicts; what does not match is a
+    problem to look at."""
+    reported = set(result.findings) | set(result.opt_in)
+    for key in sorted(reported):
         verdict = triage.get(key, {}).get("verdict")
         if verdict is None:
             result.problems.append(f"not triaged: {_where(key)}")
-        elif verdict == "true":
-            result.confirmed += 1
-        else:
+        elif verdict == "false-alarm-fixed":
             result.problems.append(f"fixed false alarm reported again: {_where(key)}")
+    result.confirmed = sum(triage.get(key, {}).get("verdict") == "true" for key in result.findings)
+    result.opt_in_confirmed = sum(triage.get(key, {}).get("verdict") == "true" for key in result.opt_in)
     for key, entry in triage.items():
         if key[0] != result.library or key in reported:
             continue
@@ -142,17 +144,21 @@ def by_code(keys: list[Key]) -> str:
     return ", ".join(f"{code} ×{n}" for code, n in sorted(counts.items())) or "–"
 
 
+def _opt_in(keys: list[Key], confirmed: int) -> str:
+    return f"{by_code(keys)} ({confirmed} true)" if keys else "–"
+
+
 def tables(results: list[Result]) -> str:
     lines = [
         "| library | version | files | async functions | findings | confirmed true | "
-        "false alarms fixed | by code | opt-in findings |",
+        "false alarms fixed | by code | opt-in findings (true) |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in results:
         lines.append(
             f"| {r.library} | {PINNED[r.library]} | {r.files} | {r.async_functions} | "
             f"{len(r.findings)} | {r.confirmed} | {r.fixed} | {by_code(r.findings)} | "
-            f"{by_code(r.opt_in)} |"
+            f"{_opt_in(r.opt_in, r.opt_in_confirmed)} |"
         )
     findings = sum(len(r.findings) for r in results)
     confirmed = sum(r.confirmed for r in results)
@@ -161,7 +167,7 @@ def tables(results: list[Result]) -> str:
         f"| **total** | | {sum(r.files for r in results)} | "
         f"{sum(r.async_functions for r in results)} | {findings} | {confirmed} ({share}) | "
         f"{sum(r.fixed for r in results)} | {by_code([k for r in results for k in r.findings])} | "
-        f"{by_code([k for r in results for k in r.opt_in])} |"
+        f"{_opt_in([k for r in results for k in r.opt_in], sum(r.opt_in_confirmed for r in results))} |"
     )
     return "\n".join(lines)
 
