@@ -42,6 +42,10 @@ PINNED: dict[str, str] = {
     "django-ninja-jwt": "5.4.5",
     "django-health-check": "4.8.0",
     "channels-postgres": "1.1.4",
+    "django-socio-grpc": "0.25.0",
+    "openwisp-notifications": "1.3",
+    "django-browser-reload": "1.21.0",
+    "django-asgi-lifespan": "0.5.4",
 }
 
 # The async-heavy group the benchmark times next to Django's own source.
