@@ -32,9 +32,9 @@ from typing import Any
 
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.cache import ensure_gitignore
+from asyncsafe.engine.project import ScanSignature
 
 FORMAT = 2
-ScanSignature = Callable[[str], str]
 
 
 @dataclass
@@ -190,7 +190,7 @@ class Manifest:
         state = self.state(path)
         if state is None:
             return
-        missing = [fn for fn in signatures if _name_of(fn) not in state.scans]
+        missing = [fn for fn in signatures if signature_name(fn) not in state.scans]
         if missing:
             data = self._data.get(path)
             if data is None:
@@ -199,7 +199,7 @@ class Manifest:
                 except OSError:
                     return
             text = data.decode("utf-8", errors="replace")
-            state.scans.update({_name_of(fn): fn(text) for fn in missing})
+            state.scans.update({signature_name(fn): fn(text) for fn in missing})
             self._dirty = True
 
     # --- persistence -------------------------------------------------------------------------
@@ -268,29 +268,7 @@ def _has(bits: int, index: int) -> bool:
     return bool(bits >> index & 1)
 
 
-def scan_record(digest: str, text: str, signatures: Iterable[ScanSignature]) -> list[str]:
-    """What a scan of a file depended on: its content digest, then each signature's name and value."""
-    named = sorted(signatures, key=_name_of)
-    return [digest, *(part for fn in named for part in (_name_of(fn), fn(text)))]
-
-
-def scan_unchanged(record: list[str], digest: str, text: Callable[[], str | None]) -> bool:
-    """A scan recorded as ``record`` extracts the same from the file now at ``digest``."""
-    if not record:
-        return False
-    if digest == record[0]:
-        return True
-    now = text()
-    if now is None:
-        return False
-    for name, expected in zip(record[1::2], record[2::2]):
-        signature = resolve_signature(name)
-        if signature is None or signature(now) != expected:
-            return False
-    return True
-
-
-def _name_of(fn: ScanSignature) -> str:
+def signature_name(fn: ScanSignature) -> str:
     return f"{fn.__module__}:{fn.__qualname__}"
 
 

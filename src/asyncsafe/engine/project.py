@@ -36,6 +36,9 @@ class Project:
     use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
     dependencies: set[str] = field(default_factory=set, repr=False)
     scans: dict[str, set[ScanSignature]] = field(default_factory=dict, repr=False)
+    _reported: tuple[set[str], set[tuple[str, ScanSignature]]] = field(
+        default_factory=lambda: (set(), set()), repr=False
+    )
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
     _facts: dict[str, object] = field(default_factory=dict, repr=False)
@@ -79,6 +82,20 @@ class Project:
         ``signature(text)``, not on the whole text (``scans``)."""
         self.scans.setdefault(module, set()).add(signature)
         return self.source(module, track=False)
+
+    def new_dependencies(self) -> tuple[set[str], dict[str, set[ScanSignature]]]:
+        """What was read (and scanned) since the last call: facts are memoized per process, so a
+        result depends on everything read before it, and the union of these is that superset."""
+        reads, scans = self._reported
+        new_reads = self.dependencies - reads
+        reads |= new_reads
+        new_scans: dict[str, set[ScanSignature]] = {}
+        for module, signatures in self.scans.items():
+            for signature in signatures:
+                if (module, signature) not in scans:
+                    scans.add((module, signature))
+                    new_scans.setdefault(module, set()).add(signature)
+        return new_reads, new_scans
 
     def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
         """The module's libcst tree, parsed at most once per run (None if unparseable)."""

@@ -61,14 +61,27 @@ def check_source(
 
 
 @dataclass
+class Reads:
+    """Project modules read whole (``modules``) or only scanned as text (``scans``)."""
+
+    modules: set[str] = field(default_factory=set)
+    scans: dict[str, set[ScanSignature]] = field(default_factory=dict)
+
+    def add(self, other: Reads) -> None:
+        self.modules |= other.modules
+        for module, signatures in other.scans.items():
+            self.scans.setdefault(module, set()).update(signatures)
+
+
+@dataclass
 class Checked:
-    """One analyzed file, and what of the project its analysis read (module names) or scanned:
-    everything read in the process so far, a superset of what this file needs, so a cached
-    result is never reused after a change it could see."""
+    """One analyzed file, and what its process read of the project since the previous file it
+    analyzed. A result depends on the union of these up to it (in input order, which covers
+    every file its process analyzed before it): a superset of what it needs, so a cached result
+    is never reused after a change it could see."""
 
     outcome: FixOutcome
-    reads: frozenset[str] = frozenset()
-    scans: dict[str, set[ScanSignature]] = field(default_factory=dict)
+    reads: Reads = field(default_factory=Reads)
 
 
 _WORKER_PROJECT: Project | None = None
@@ -96,10 +109,7 @@ def _check_bytes(
         outcome = fix_source(source, settings, project, unsafe=fix.unsafe)
     else:
         outcome = FixOutcome(*check_source(source, settings, project))
-    if project is None:
-        return Checked(outcome)
-    scans = {module: set(found) for module, found in project.scans.items()}
-    return Checked(outcome, frozenset(project.dependencies), scans)
+    return Checked(outcome, Reads(*project.new_dependencies())) if project is not None else Checked(outcome)
 
 
 @dataclass
@@ -131,9 +141,11 @@ def run(
         if found is not None:
             pending.append(found)
     analyzed = _analyze_all(pending, settings, project, jobs, fix)
+    seen = Reads()
     for item, checked in zip(pending, analyzed):
+        seen.add(checked.reads)
         if manifest is not None and item.digest is not None and fix is None:
-            _remember(manifest, project, item, checked)
+            _remember(manifest, project, item, checked.outcome, seen)
         diagnostics = _take_change(result, checked.outcome, fix)
         _collect(result, settings, item.path, diagnostics, checked.outcome.error)
     if manifest is not None:
@@ -183,12 +195,13 @@ def _triage(
     return _Pending(path, source.data, digest)
 
 
-def _remember(manifest: Manifest, project: Project, item: _Pending, checked: Checked) -> None:
+def _remember(
+    manifest: Manifest, project: Project, item: _Pending, outcome: FixOutcome, seen: Reads
+) -> None:
     assert item.digest is not None
     paths = project.modules
-    reads = [os.path.abspath(paths[m]) for m in checked.reads if m in paths]
-    scans = {os.path.abspath(paths[m]): fns for m, fns in checked.scans.items() if m in paths}
-    outcome = checked.outcome
+    reads = [os.path.abspath(paths[m]) for m in seen.modules if m in paths]
+    scans = {os.path.abspath(paths[m]): fns for m, fns in seen.scans.items() if m in paths}
     manifest.store(os.path.abspath(item.path), item.digest, outcome.diagnostics, outcome.error, reads, scans)
 
 
