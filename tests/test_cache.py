@@ -171,3 +171,20 @@ def test_cached_paths_follow_the_working_directory(tmp_path: Path) -> None:
     cached_equals_cold(tmp_path)
     from_parent = run_cli("check", "-q", "--jobs", "1", tmp_path.name, cwd=tmp_path.parent)
     assert f"{tmp_path.name}/app/sleepy.py:5:5: ASF301" in from_parent.stdout
+
+
+def test_two_concurrent_runs_agree_and_leave_a_usable_cache(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import console_script
+
+    project(tmp_path)
+    for index in range(10):  # enough files for the process pool
+        (tmp_path / f"app/extra{index}.py").write_text(SLEEPY, encoding="utf-8")
+    command = [console_script(), "check", "-q"]
+    runs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    cold = run_cli("check", "-q", "--no-cache", cwd=tmp_path).stdout
+    assert outputs == [cold, cold]
+    assert cached_equals_cold(tmp_path) == cold
+    assert not list((tmp_path / ".asyncsafe_cache").rglob(".tmp-*"))  # no torn writes left behind
