@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import textwrap
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 
 MODELS = """\
@@ -188,3 +191,48 @@ def test_two_concurrent_runs_agree_and_leave_a_usable_cache(tmp_path: Path) -> N
     assert outputs == [cold, cold]
     assert cached_equals_cold(tmp_path) == cold
     assert not list((tmp_path / ".asyncsafe_cache").rglob(".tmp-*"))  # no torn writes left behind
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RETURN = re.compile(r"^(?P<indent>[ \t]+)return\b", re.MULTILINE)
+
+
+def make_blocking(text: str) -> str:
+    """Every ``return`` now sleeps first: sync helpers start to block, async bodies too."""
+    return "import time as _bench_time\n" + RETURN.sub(r"\g<indent>_bench_time.sleep(0)\n\g<0>", text)
+
+
+CLASS = re.compile(r"^class (\w+)", re.MULTILINE)
+
+
+def rename_classes(text: str) -> str:
+    """Every top-level class gets another name: what other modules import from it is gone."""
+    return CLASS.sub(r"class \1Renamed", text)
+
+
+@pytest.mark.parametrize("package", ["transitive_project", "cl", "django_orm"])
+def test_cached_results_track_every_edit_of_a_real_project(tmp_path: Path, package: str) -> None:
+    """Differential: edit each module in turn (helpers start blocking, then are restored), and
+    after every edit the cached run must equal a cold run."""
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / package, root / package)
+    (root / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")
+    before = cached_equals_cold(root)
+    spread = 0  # edits that changed what another file reports: the dependency cases
+    for module in sorted((root / package).rglob("*.py")):
+        original = module.read_text(encoding="utf-8")
+        mine = str(module.relative_to(root))
+        # Renaming classes matters where models live; sleeping helpers matter everywhere.
+        for mutate in (make_blocking, rename_classes) if module.stem == "models" else (make_blocking,):
+            if mutate(original) == original:
+                continue
+            edit(module, mutate(original))
+            after = cached_equals_cold(root)
+            spread += _others(after, mine) != _others(before, mine)
+            edit(module, original)
+            assert cached_equals_cold(root) == before
+    assert spread, "no edit reached another file: the test would not see a missed dependency"
+
+
+def _others(output: str, path: str) -> list[str]:
+    return [line for line in output.splitlines() if not line.startswith(path)]
