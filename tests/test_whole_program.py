@@ -369,8 +369,9 @@ def test_summaries_are_cached_across_runs_and_invalidated_by_their_file(
 
 
 def test_cached_facts_depend_on_the_content_of_what_they_read(tmp_path: Path) -> None:
-    """Facts are valid while the files read through the project (here by hand, as a rule
-    family's project-wide index does) keep their content; a new mtime alone changes nothing."""
+    """Facts are valid while the files their walk read through the project keep their content
+    (services.py imports models.py); a new mtime alone changes nothing, and a file the walk never
+    read (consumers.py imports services.py, not the other way) does not invalidate them."""
     root = copy_project(tmp_path)
     settings = Settings(root=str(root))
 
@@ -379,13 +380,15 @@ def test_cached_facts_depend_on_the_content_of_what_they_read(tmp_path: Path) ->
         return graph._load("transitive_project.services")
 
     project = Project(str(root), settings, use_cache=True)
-    project.tree("transitive_project.consumers")
     assert project.facts("asyncsafe.callgraph", CallGraph).body("transitive_project.services", "retry")
     assert cached_services() is not None
-    consumers = root / "transitive_project" / "consumers.py"
-    os.utime(consumers)
+    models = root / "transitive_project" / "models.py"
+    os.utime(models)
     assert cached_services() is not None
+    consumers = root / "transitive_project" / "consumers.py"
     consumers.write_text(consumers.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert cached_services() is not None
+    models.write_text(models.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     assert cached_services() is None
 
 

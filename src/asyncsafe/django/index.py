@@ -49,6 +49,10 @@ from asyncsafe.django.summary import ClassSummary, Function, ModuleSummary, summ
 from asyncsafe.engine.project import Project
 
 
+# The index memoizes what it reads: a result that asked it depends on all of it (engine/reads.py).
+MODEL_INDEX = "django.model-index"
+
+
 class ModelIndex:
     """Which classes of the project are Django models, and what they hold. Use ``for_project``."""
 
@@ -64,13 +68,13 @@ class ModelIndex:
         self._methods: dict[tuple[str, str], MethodKind | None] = {}
         self._labels: dict[str, str] = {}
         self._targets: dict[tuple[str, str], str | None] = {}
-        self.text = ProjectText(project)
+        self.text = ProjectText(project, owner=MODEL_INDEX)
         self._reverse: dict[str, dict[str, Relation]] = {}
         self._user_model: tuple[str | None] | None = None
 
     @staticmethod
     def for_project(project: Project) -> ModelIndex:
-        return project.facts("django.model-index", ModelIndex)
+        return project.facts(MODEL_INDEX, ModelIndex)
 
     # --- modules and names -------------------------------------------------------------------
     def module_of(self, qualname: str) -> tuple[str, str] | None:
@@ -84,7 +88,7 @@ class ModelIndex:
 
     def summary(self, module: str) -> ModuleSummary | None:
         if module not in self._summaries:
-            source = self.project.source(module)
+            source = self.project.source(module, owner=MODEL_INDEX)
             path = self.project.modules.get(module, "")
             self._summaries[module] = (
                 summarize(module, path.endswith("__init__.py"), source.text) if source else None

@@ -50,8 +50,9 @@ def scan_signature(text: str) -> str:
 class ProjectText:
     """The project's sources, read as text (``Project.source`` caches each file once)."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, owner: str | None = None) -> None:
         self.project = project
+        self.owner = owner  # the fact object whose memos these scans feed
         self._class_names: dict[str, list[str]] | None = None
         self._bases: dict[str, list[str]] = {}  # class name -> its bases as written
         self._django_names: frozenset[str] | None = None
@@ -62,7 +63,7 @@ class ProjectText:
         if self._class_names is None:
             self._class_names = {}
             for module in self.project.modules:
-                source = self.project.scan_source(module, scan_signature)
+                source = self.project.scan_source(module, scan_signature, self.owner)
                 for match in TOP_LEVEL_CLASS.finditer(source.text if source else ""):
                     found = match.group(1) or match.group(3)
                     self._class_names.setdefault(found, []).append(f"{module}.{found}")
@@ -98,7 +99,7 @@ class ProjectText:
         if self._words is None:
             self._words = {}
             for module in self.project.modules:
-                source = self.project.scan_source(module, scan_signature)
+                source = self.project.scan_source(module, scan_signature, self.owner)
                 if "migrations" in module.split(".") or source is None:
                     continue
                 text = source.text
@@ -113,13 +114,13 @@ class ProjectText:
         """Every ``AUTH_USER_MODEL = "app.Model"`` value assigned in the project."""
         values: set[str] = set()
         for module in self.project.modules:
-            source = self.project.scan_source(module, scan_signature)
+            source = self.project.scan_source(module, scan_signature, self.owner)
             if source is not None and "AUTH_USER_MODEL" in source.text:
                 values.update(USER_MODEL_ASSIGNMENT.findall(source.text))
         return values
 
     def app_label(self, package: str) -> str | None:
         """``label = "..."`` of the AppConfig in ``<package>/apps.py``, if it sets one."""
-        source = self.project.source(f"{package}.apps") if package else None
+        source = self.project.source(f"{package}.apps", owner=self.owner) if package else None
         labels = APP_LABEL.findall(source.text) if source else []
         return labels[-1] if labels else None

@@ -4,7 +4,8 @@ Facts per module (``facts.py``): its outline (what it defines, ``outline.py``) a
 sync function, the first blocking finding in its own body and the calls it makes (``Body``).
 Bodies come from the walk of a checked file (registered when the walk ends), from a walk of a
 dependency made on demand, or from the cache: keyed by the file's content, and valid while the
-files its walk read through the project (``Project.dependencies``) are unchanged.
+files its walk read through the project are unchanged. What each module's facts and each chain
+were made from is kept, and credited to every result that uses them (``engine/reads.py``).
 
 A summary ("may block, because of X at file:line, through this chain") is computed from the
 facts lazily, once per function, and only for helpers reached from async code: a breadth-first
@@ -27,6 +28,7 @@ from asyncsafe.engine.facts import Blocker, Body, Edge, FactsCache, ModuleFacts
 from asyncsafe.engine.outline import ClassSymbol, FunctionSymbol, Outline, build_outline
 from asyncsafe.engine.positions import Span, spans
 from asyncsafe.engine.project import Project
+from asyncsafe.engine.reads import Reads
 from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Member, Ref, Value
 
@@ -76,8 +78,10 @@ class CallGraph:
         self.settings = project.settings if project is not None else settings or Settings()
         self.max_depth = self.settings.max_depth
         self.extracting: set[str] = set()
-        self._consulted: dict[str, set[str]] = {}  # module being extracted -> outlines it read
         self._facts: dict[str, ModuleFacts] = {}
+        # What each module's facts, and each memoized chain, were computed from (engine/reads.py).
+        self._module_reads: dict[str, Reads] = {}
+        self._chain_reads: dict[tuple[str, str | None], Reads] = {}
         self._adopted: dict[str, tuple[str, cst.Module]] = {}
         self._found: dict[
             tuple[str, str | None], tuple[tuple[str, ...], Blocker, tuple[str, str]] | None
@@ -110,8 +114,6 @@ class CallGraph:
         return found
 
     def outline(self, module: str) -> Outline | None:
-        for consulted in self._consulted.values():
-            consulted.add(module)
         self._depend_on(module)
         facts = self._facts.get(module) or self._load(module)
         if facts is not None:
@@ -124,9 +126,11 @@ class CallGraph:
         return outline
 
     def _depend_on(self, module: str) -> None:
-        """What is being analyzed now depends on ``module`` (its cached result, on its digest)."""
+        """What is being analyzed now depends on ``module`` and on what its facts were made from."""
         if self.project is not None and module in self.project.modules:
-            self.project.dependencies.add(module)
+            self.project.recorder.read(module)
+            if module in self._module_reads:
+                self.project.recorder.credit(self._module_reads[module])
 
     def body(self, module: str, local: str) -> Body | None:
         self._depend_on(module)
@@ -152,7 +156,10 @@ class CallGraph:
         self._lines.pop(module, None)
         if tree is not None and nodes:
             self._nodes[module] = (tree, nodes)
-        if self._cache is not None and module not in self._adopted:
+        current = self.project.recorder.current() if self.project is not None else None
+        if current is not None and module not in self.extracting:
+            self._module_reads[module] = current  # the walk of a checked file, still growing
+        if self._cache is not None and module not in self._adopted and module not in self.extracting:
             self._cache.deps.pop(module, None)
             self._store(module, facts)
 
@@ -185,29 +192,36 @@ class CallGraph:
         if located is None or self.outline(module) is None:
             return
         ctx = build_context(located[0], self.settings, builtin_catalog(), self.project)
+        assert self.project is not None  # a module to extract is a project module
         self.extracting.add(module)
-        self._consulted[module] = set()
         try:
-            Walker(ctx, [checker(ctx) for checker in load_rules()]).run(located[1])
+            with self.project.recorder.recording() as reads:
+                reads.modules.add(module)
+                Walker(ctx, [checker(ctx) for checker in load_rules()]).run(located[1])
         finally:
             self.extracting.discard(module)
-            del self._consulted[module]
+        self._module_reads[module] = reads
         facts = self._facts.get(module)
         if facts is not None and facts.bodies is None:
             self.register(module, {})  # no collector ran: nothing is known to block
+        facts = self._facts.get(module)
+        if facts is not None:
+            self._store(module, facts)
 
     def _load(self, module: str) -> ModuleFacts | None:
         if self._cache is None or module in self._adopted:
             return None
-        facts = self._cache.load(module)
-        if facts is not None:
-            self._facts[module] = facts
-        return facts
+        loaded = self._cache.load(module)
+        if loaded is not None:
+            self._facts[module], self._module_reads[module] = loaded
+            self._depend_on(module)
+        return loaded[0] if loaded is not None else None
 
     def _store(self, module: str, facts: ModuleFacts) -> None:
         if self._cache is not None and self.project is not None:
-            read = self.project.dependencies | self._consulted.get(module, set())
-            self._cache.store(module, facts, read)
+            made_from = self._module_reads.get(module)
+            if made_from is not None:
+                self._cache.store(module, facts, self.project.recorder.resolved(made_from))
 
     # --- names ---------------------------------------------------------------------------------
     def lookup(self, qualname: str, hops: int = 0) -> tuple[str, str, Symbol] | None:
@@ -327,7 +341,9 @@ class CallGraph:
         if not start.symbol.runs_when_called:
             return None
         if start.key not in self._found:
-            self._found[start.key] = self._search(start)
+            self._found[start.key] = self._recorded_search(start)
+        elif start.key in self._chain_reads and self.project is not None:
+            self.project.recorder.credit(self._chain_reads[start.key])
         found = self._found[start.key]
         if found is None:
             return None
@@ -355,6 +371,14 @@ class CallGraph:
         if facts is not None and module not in self._adopted:
             self._store(module, facts)
         return body.blocker
+
+    def _recorded_search(self, start: Callee) -> tuple[tuple[str, ...], Blocker, tuple[str, str]] | None:
+        if self.project is None:
+            return self._search(start)
+        with self.project.recorder.recording() as reads:
+            found = self._search(start)
+        self._chain_reads[start.key] = reads
+        return found
 
     def _search(self, start: Callee) -> tuple[tuple[str, ...], Blocker, tuple[str, str]] | None:
         frontier: list[tuple[Callee, tuple[str, ...]]] = [(start, ())]

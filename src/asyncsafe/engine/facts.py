@@ -16,6 +16,7 @@ from asyncsafe.engine.cache import Cache
 from asyncsafe.engine.manifest import resolve_signature, signature_name
 from asyncsafe.engine.outline import Outline
 from asyncsafe.engine.project import Project, ScanSignature
+from asyncsafe.engine.reads import Reads
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ class FactsCache:
         self._digests: dict[str, str] = {}
         self._scan_digests: dict[str, str | None] = {}
 
-    def load(self, module: str) -> ModuleFacts | None:
+    def load(self, module: str) -> tuple[ModuleFacts, Reads] | None:
+        """The module's cached facts, and what they were made from; None if stale or absent."""
         key = self._key(module)
         raw = self.cache.get_json(key) if key else None
         try:
@@ -115,17 +117,16 @@ class FactsCache:
             return None
         self.deps[module] = raw["deps"]
         self.scans[module] = raw["scans"]
-        self._inherit(raw["deps"], raw["scans"])
-        return facts
+        return facts, self._reads(module, raw["deps"], raw["scans"])
 
-    def store(self, module: str, facts: ModuleFacts, read: set[str]) -> None:
-        """``read``: what the walk that made ``facts`` read (kept for later stores of its facts)."""
+    def store(self, module: str, facts: ModuleFacts, made_from: Reads) -> None:
+        """``made_from``: what the walk that made ``facts`` read (kept for later stores)."""
         key = self._key(module)
         if key is None:
             return
         if module not in self.deps:
-            self.deps[module] = {m: self._digest(m) for m in sorted(read) if m != module}
-            names = {signature_name(fn) for fns in self.project.scans.values() for fn in fns}
+            self.deps[module] = {m: self._digest(m) for m in sorted(made_from.modules) if m != module}
+            names = {signature_name(fn) for fns in made_from.scans.values() for fn in fns}
             digests = {name: self._scan_digest(name) for name in sorted(names)}
             self.scans[module] = {name: d for name, d in digests.items() if d is not None}
         self.cache.put_json(
@@ -147,12 +148,13 @@ class FactsCache:
             digest.update(f"{module}\0{signature(source.text if source else '')}\0".encode())
         return digest.hexdigest()
 
-    def _inherit(self, deps: dict[str, str], scans: dict[str, str]) -> None:
-        """Whoever uses facts loaded from the cache depends on what made them (``Project``)."""
-        self.project.dependencies.update(deps)
+    def _reads(self, module: str, deps: dict[str, str], scans: dict[str, str]) -> Reads:
+        """What cached facts were made from, for whoever uses them (``engine/reads.py``)."""
+        reads = Reads({module, *deps})
         for signature in filter(None, map(resolve_signature, scans)):
-            for module in self.project.modules:
-                self.project.scans.setdefault(module, set()).add(signature)
+            for scanned in self.project.modules:
+                reads.scans.setdefault(scanned, set()).add(signature)
+        return reads
 
     def _key(self, module: str) -> str | None:
         source = self.project.source(module, track=False)

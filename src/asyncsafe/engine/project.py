@@ -3,7 +3,7 @@
 Per-file analysis stays the unit of work; project-wide facts (Django models, summaries of sync
 helpers) are built on top of this by the rule families that need them, lazily and cached
 (``facts``). Cross-file facts read other files through ``source()``/``tree()``: that is how a
-cached result learns which files it depends on (``dependencies``).
+cached result learns which files it depends on (``recorder``, see ``engine/reads.py``).
 """
 
 from __future__ import annotations
@@ -17,15 +17,14 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.discover import discover
 from asyncsafe.engine.modules import module_name_for
+from asyncsafe.engine.reads import Recorder, ScanSignature
 from asyncsafe.engine.source import Source, read_source
 
 if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
     import libcst as cst
 
 T = TypeVar("T")
-# What a text scan of a file extracts, as a digest: a result that only scanned the file stays
-# valid while this is unchanged (see ``Project.scan_source`` and ``engine/manifest.py``).
-ScanSignature = Callable[[str], str]
+__all__ = ["Project", "ScanSignature"]
 
 
 @dataclass
@@ -34,11 +33,7 @@ class Project:
     settings: Settings
     extra_files: tuple[str, ...] = ()
     use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
-    dependencies: set[str] = field(default_factory=set, repr=False)
-    scans: dict[str, set[ScanSignature]] = field(default_factory=dict, repr=False)
-    _reported: tuple[set[str], set[tuple[str, ScanSignature]]] = field(
-        default_factory=lambda: (set(), set()), repr=False
-    )
+    recorder: Recorder = field(default_factory=Recorder, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
     _facts: dict[str, object] = field(default_factory=dict, repr=False)
@@ -67,55 +62,46 @@ class Project:
                 return module, ".".join(parts[cut:])
         return None
 
-    def source(self, module: str, *, track: bool = True) -> Source | None:
-        """The module's text. ``track``: the caller's result depends on it (``dependencies``)."""
+    def source(self, module: str, *, track: bool = True, owner: str | None = None) -> Source | None:
+        """The module's text. ``track``: the caller's result depends on it; ``owner``: the fact
+        object that reads it for its memos (see ``engine/reads.py``)."""
         if track:
-            self.dependencies.add(module)
+            self.recorder.read(module, owner)
         if module not in self._sources:
             path = self.modules.get(module)
             found = read_source(path) if path else None
             self._sources[module] = None if isinstance(found, FileError) else found
         return self._sources[module]
 
-    def scan_source(self, module: str, signature: ScanSignature) -> Source | None:
+    def scan_source(
+        self, module: str, signature: ScanSignature, owner: str | None = None
+    ) -> Source | None:
         """The module's text for a scan over many files: the caller's result depends only on
-        ``signature(text)``, not on the whole text (``scans``)."""
-        self.scans.setdefault(module, set()).add(signature)
+        ``signature(text)``, not on the whole text."""
+        self.recorder.scan(module, signature, owner)
         return self.source(module, track=False)
-
-    def new_dependencies(self) -> tuple[set[str], dict[str, set[ScanSignature]]]:
-        """What was read (and scanned) since the last call: facts are memoized per process, so a
-        result depends on everything read before it, and the union of these is that superset."""
-        reads, scans = self._reported
-        new_reads = self.dependencies - reads
-        reads |= new_reads
-        new_scans: dict[str, set[ScanSignature]] = {}
-        for module, signatures in self.scans.items():
-            for signature in signatures:
-                if (module, signature) not in scans:
-                    scans.add((module, signature))
-                    new_scans.setdefault(module, set()).add(signature)
-        return new_reads, new_scans
 
     def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
         """The module's libcst tree, parsed at most once per run (None if unparseable)."""
         import libcst as cst
 
+        source = self.source(module, track=track)
         if module not in self._trees:
-            source = self.source(module, track=track)
             try:
                 self._trees[module] = cst.parse_module(source.text) if source else None
             except Exception:  # a broken file is reported when it is checked itself
                 self._trees[module] = None
-        elif track:
-            self.dependencies.add(module)
         return self._trees[module]
 
     def facts(self, key: str, build: Callable[[Project], T]) -> T:
         """A project-wide fact (e.g. the Django model index), built on first use, once per process.
 
-        ``key`` names the fact; ``build`` must return the same type for the same key.
+        ``key`` names the fact; ``build`` must return the same type for the same key. Whoever
+        asks depends on what building it read, and on what it reads later as ``owner=key``.
         """
+        self.recorder.use(key)
         if key not in self._facts:
-            self._facts[key] = build(self)
+            with self.recorder.recording() as frame:
+                self._facts[key] = build(self)
+            self.recorder.keep(key, frame)
         return self._facts[key]  # type: ignore[return-value]

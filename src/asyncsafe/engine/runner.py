@@ -20,7 +20,8 @@ from asyncsafe.engine.discover import discover
 from asyncsafe.engine.manifest import Manifest
 from asyncsafe.engine.noqa import apply_noqa, drop_ignored
 from asyncsafe.engine.prefilter import might_hold_async, might_hold_async_data
-from asyncsafe.engine.project import Project, ScanSignature
+from asyncsafe.engine.project import Project
+from asyncsafe.engine.reads import Reads
 from asyncsafe.engine.source import Source, decode_source, read_source
 
 if TYPE_CHECKING:
@@ -61,24 +62,8 @@ def check_source(
 
 
 @dataclass
-class Reads:
-    """Project modules read whole (``modules``) or only scanned as text (``scans``)."""
-
-    modules: set[str] = field(default_factory=set)
-    scans: dict[str, set[ScanSignature]] = field(default_factory=dict)
-
-    def add(self, other: Reads) -> None:
-        self.modules |= other.modules
-        for module, signatures in other.scans.items():
-            self.scans.setdefault(module, set()).update(signatures)
-
-
-@dataclass
 class Checked:
-    """One analyzed file, and what its process read of the project since the previous file it
-    analyzed. A result depends on the union of these up to it (in input order, which covers
-    every file its process analyzed before it): a superset of what it needs, so a cached result
-    is never reused after a change it could see."""
+    """One analyzed file, and the project files its result was computed from."""
 
     outcome: FixOutcome
     reads: Reads = field(default_factory=Reads)
@@ -99,17 +84,25 @@ def _check_bytes(
     fix: FixMode | None = None,
     project: Project | None = None,
 ) -> Checked:
-    from asyncsafe.fix import FixOutcome, fix_source
+    from asyncsafe.fix import FixOutcome
 
     source = decode_source(path, data)
     if isinstance(source, FileError):
         return Checked(FixOutcome([], source))
     project = project or _WORKER_PROJECT
+    if project is None:
+        return Checked(_outcome(source, settings, None, fix))
+    with project.recorder.recording() as reads:
+        outcome = _outcome(source, settings, project, fix)
+    return Checked(outcome, project.recorder.resolved(reads))
+
+
+def _outcome(source: Source, settings: Settings, project: Project | None, fix: FixMode | None) -> FixOutcome:
+    from asyncsafe.fix import FixOutcome, fix_source
+
     if fix is not None:
-        outcome = fix_source(source, settings, project, unsafe=fix.unsafe)
-    else:
-        outcome = FixOutcome(*check_source(source, settings, project))
-    return Checked(outcome, Reads(*project.new_dependencies())) if project is not None else Checked(outcome)
+        return fix_source(source, settings, project, unsafe=fix.unsafe)
+    return FixOutcome(*check_source(source, settings, project))
 
 
 @dataclass
@@ -141,11 +134,9 @@ def run(
         if found is not None:
             pending.append(found)
     analyzed = _analyze_all(pending, settings, project, jobs, fix)
-    seen = Reads()
     for item, checked in zip(pending, analyzed):
-        seen.add(checked.reads)
         if manifest is not None and item.digest is not None and fix is None:
-            _remember(manifest, project, item, checked.outcome, seen)
+            _remember(manifest, project, item, checked.outcome, checked.reads)
         diagnostics = _take_change(result, checked.outcome, fix)
         _collect(result, settings, item.path, diagnostics, checked.outcome.error)
     if manifest is not None:
@@ -196,13 +187,13 @@ def _triage(
 
 
 def _remember(
-    manifest: Manifest, project: Project, item: _Pending, outcome: FixOutcome, seen: Reads
+    manifest: Manifest, project: Project, item: _Pending, outcome: FixOutcome, reads: Reads
 ) -> None:
     assert item.digest is not None
     paths = project.modules
-    reads = [os.path.abspath(paths[m]) for m in seen.modules if m in paths]
-    scans = {os.path.abspath(paths[m]): fns for m, fns in seen.scans.items() if m in paths}
-    manifest.store(os.path.abspath(item.path), item.digest, outcome.diagnostics, outcome.error, reads, scans)
+    read = [os.path.abspath(paths[m]) for m in reads.modules if m in paths]
+    scans = {os.path.abspath(paths[m]): fns for m, fns in reads.scans.items() if m in paths}
+    manifest.store(os.path.abspath(item.path), item.digest, outcome.diagnostics, outcome.error, read, scans)
 
 
 def _take_change(result: RunResult, outcome: FixOutcome, fix: FixMode | None) -> list[Diagnostic]:

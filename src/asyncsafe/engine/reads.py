@@ -1,0 +1,98 @@
+"""What a result was computed from: the project files it read whole or only scanned as text.
+
+A cached result is valid while those files are unchanged (``engine/manifest.py``). Facts are
+memoized per process (the model index, the call graph's summaries), so the reads made when a fact
+was computed are kept with it and credited again to every later result that uses it: a result's
+reads are exactly what its answer could depend on, not everything the process read before it.
+
+* ``Recorder.recording()`` opens a frame: every read while it is open is credited to it, and to the
+  frames around it.
+* A read made on behalf of a long-lived fact object (``owner``) is also kept under that owner:
+  whoever uses the owner later depends on everything it has read so far, since its memos may
+  answer from any of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+# What a text scan of a file extracts, as a digest: a result that only scanned the file stays
+# valid while this is unchanged.
+ScanSignature = Callable[[str], str]
+
+
+@dataclass
+class Reads:
+    modules: set[str] = field(default_factory=set)
+    scans: dict[str, set[ScanSignature]] = field(default_factory=dict)
+    uses: set[str] = field(default_factory=set)  # owners (facts) used: resolved at the end
+
+    def add(self, other: Reads) -> None:
+        self.modules |= other.modules
+        for module, signatures in other.scans.items():
+            self.scans.setdefault(module, set()).update(signatures)
+        self.uses |= other.uses
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self._frames: list[Reads] = []
+        self._owned: dict[str, Reads] = {}
+
+    @contextmanager
+    def recording(self) -> Iterator[Reads]:
+        frame = Reads()
+        self._frames.append(frame)
+        try:
+            yield frame
+        finally:
+            self._frames.pop()
+            if self._frames:
+                self._frames[-1].add(frame)
+
+    def read(self, module: str, owner: str | None = None) -> None:
+        if self._frames:
+            self._frames[-1].modules.add(module)
+        if owner is not None:
+            self._owned.setdefault(owner, Reads()).modules.add(module)
+
+    def scan(self, module: str, signature: ScanSignature, owner: str | None = None) -> None:
+        if self._frames:
+            self._frames[-1].scans.setdefault(module, set()).add(signature)
+        if owner is not None:
+            self._owned.setdefault(owner, Reads()).scans.setdefault(module, set()).add(signature)
+
+    def current(self) -> Reads | None:
+        """The innermost open frame (it keeps growing until it closes)."""
+        return self._frames[-1] if self._frames else None
+
+    def keep(self, owner: str, reads: Reads) -> None:
+        """``reads`` were made building ``owner``: its later users depend on them."""
+        self._owned.setdefault(owner, Reads()).add(reads)
+
+    def use(self, owner: str) -> None:
+        """The current result uses ``owner``: it depends on what ``owner`` has read (or will)."""
+        if self._frames:
+            self._frames[-1].uses.add(owner)
+
+    def credit(self, reads: Reads) -> None:
+        """``reads`` (what a memoized answer was computed from) count for the current result."""
+        if self._frames:
+            self._frames[-1].add(reads)
+
+    def resolved(self, reads: Reads) -> Reads:
+        """``reads`` with every owner it used replaced by what that owner has read."""
+        out = Reads(set(reads.modules), {m: set(s) for m, s in reads.scans.items()})
+        pending, seen = list(reads.uses), set()
+        while pending:
+            owner = pending.pop()
+            if owner in seen:
+                continue
+            seen.add(owner)
+            owned = self._owned.get(owner)
+            if owned is not None:
+                out.add(Reads(owned.modules, owned.scans))
+                pending.extend(owned.uses)
+        return out
