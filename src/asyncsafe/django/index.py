@@ -26,6 +26,7 @@ import ast
 
 from asyncsafe.django.methods import MethodReader
 from asyncsafe.django.prefilter import ProjectText
+from asyncsafe.engine.reads import recorded
 from asyncsafe.django.schema import (
     BUILTIN_BY_LABEL,
     BUILTIN_MODELS,
@@ -49,8 +50,9 @@ from asyncsafe.django.summary import ClassSummary, Function, ModuleSummary, summ
 from asyncsafe.engine.project import Project
 
 
-# The index memoizes what it reads: a result that asked it depends on all of it (engine/reads.py).
 MODEL_INDEX = "django.model-index"
+# The text scans over every file: whoever asks them depends on what they extract from all files.
+PROJECT_TEXT = "django.project-text"
 
 
 class ModelIndex:
@@ -68,7 +70,7 @@ class ModelIndex:
         self._methods: dict[tuple[str, str], MethodKind | None] = {}
         self._labels: dict[str, str] = {}
         self._targets: dict[tuple[str, str], str | None] = {}
-        self.text = ProjectText(project, owner=MODEL_INDEX)
+        self.text = ProjectText(project, owner=PROJECT_TEXT)
         self._reverse: dict[str, dict[str, Relation]] = {}
         self._user_model: tuple[str | None] | None = None
 
@@ -86,15 +88,17 @@ class ModelIndex:
     def in_project(self, qualname: str) -> bool:
         return self.module_of(qualname) is not None
 
+    @recorded
     def summary(self, module: str) -> ModuleSummary | None:
         if module not in self._summaries:
-            source = self.project.source(module, owner=MODEL_INDEX)
+            source = self.project.source(module)
             path = self.project.modules.get(module, "")
             self._summaries[module] = (
                 summarize(module, path.endswith("__init__.py"), source.text) if source else None
             )
         return self._summaries[module]
 
+    @recorded
     def canonical(self, qualname: str) -> str:
         """The defining name of what ``qualname`` refers to (re-exports and aliases followed).
 
@@ -162,6 +166,7 @@ class ModelIndex:
         return order
 
     # --- models --------------------------------------------------------------------------------
+    @recorded
     def model(self, qualname: str) -> Model | None:
         """The model a (canonical) class name denotes, or None if it is not a Django model."""
         if qualname in BUILTIN_MODELS:
@@ -172,6 +177,7 @@ class ModelIndex:
             self._models[qualname] = self._build_model(*found) if found else None
         return self._models[qualname]
 
+    @recorded
     def is_model(self, qualname: str) -> bool:
         """Whether a (possibly re-exported) name denotes a model. The resolver asks this of every
         name it meets, so it is memoized and prefiltered by the project's class names."""
@@ -232,6 +238,7 @@ class ModelIndex:
             if spec is not None:
                 managers[name] = spec
 
+    @recorded
     def app_label(self, module: str) -> str:
         """The app label of models defined in ``module`` (AppConfig.label, else the package name)."""
         package = _app_package(module)
@@ -240,6 +247,7 @@ class ModelIndex:
             self._labels[package] = custom or package.rsplit(".", 1)[-1] or module
         return self._labels[package]
 
+    @recorded
     def target(self, holder: Model, relation: Relation) -> str | None:
         """The canonical model a relation of ``holder`` points at (None if unknown)."""
         spec = relation.target
@@ -276,6 +284,7 @@ class ModelIndex:
             return found.pop()
         return BUILTIN_BY_LABEL.get((app_label, name)) if not found else None
 
+    @recorded
     def user_model(self) -> str | None:
         """settings.AUTH_USER_MODEL as a model name: the project's setting, else auth's User.
 
@@ -324,6 +333,7 @@ class ModelIndex:
                 pending.extend(parent.concrete_parents)
         return found
 
+    @recorded
     def reverse_accessors(self, target: str) -> dict[str, Relation]:
         """Accessors that other models' relations (and multi-table children) add to ``target``.
 
@@ -404,6 +414,7 @@ class ModelIndex:
         return f"{model.name.lower()}_set"
 
     # --- managers, querysets and their custom methods ----------------------------------------
+    @recorded
     def class_kind(self, qualname: str) -> str | None:
         """"queryset" for QuerySet classes, "manager" for Manager classes, else None."""
         if qualname in QUERYSET_ROOTS:
@@ -431,6 +442,7 @@ class ModelIndex:
                 return kind
         return None
 
+    @recorded
     def manager_spec(self, qualname: str) -> ManagerSpec | None:
         """What a manager class (or ``X = Manager.from_queryset(QS)`` alias) proxies."""
         if qualname not in self._managers:
@@ -496,6 +508,7 @@ class ModelIndex:
                 return found[0].methods[name], found[0], found[1]
         return None
 
+    @recorded
     def method_kind(self, qualname: str, name: str) -> MethodKind | None:
         """What custom method ``name`` of QuerySet/manager class ``qualname`` does (None: not one)."""
         key = (qualname, name)

@@ -52,14 +52,19 @@ class ProjectText:
 
     def __init__(self, project: Project, owner: str | None = None) -> None:
         self.project = project
-        self.owner = owner  # the fact object whose memos these scans feed
+        self.owner = owner  # what the scans are kept under: every question depends on them all
         self._class_names: dict[str, list[str]] | None = None
         self._bases: dict[str, list[str]] = {}  # class name -> its bases as written
         self._django_names: frozenset[str] | None = None
         self._words: dict[str, frozenset[str]] | None = None
 
+    def _asked(self) -> None:
+        if self.owner is not None:
+            self.project.recorder.use(self.owner)
+
     def classes_named(self, name: str) -> list[str]:
         """Every top-level project class called ``name`` (one regex pass over the sources)."""
+        self._asked()
         if self._class_names is None:
             self._class_names = {}
             for module in self.project.modules:
@@ -77,6 +82,7 @@ class ProjectText:
     def may_be_django_class(self, qualname: str) -> bool:
         """A project class of this name names a Django base (``Model``, ``QuerySet``,
         ``Manager``, ...) in its bases, directly or through other project classes."""
+        self._asked()
         if self._django_names is None:
             self.classes_named("")
             words = {name: set(IDENTIFIER.findall(" ".join(texts))) for name, texts in self._bases.items()}
@@ -96,6 +102,7 @@ class ProjectText:
     def modules_naming(self, word: str) -> list[str]:
         """Modules whose relation fields point at ``word`` or whose classes derive from it.
         Migrations name every relation field but declare no model classes: never listed."""
+        self._asked()
         if self._words is None:
             self._words = {}
             for module in self.project.modules:
@@ -112,6 +119,7 @@ class ProjectText:
 
     def user_model_settings(self) -> set[str]:
         """Every ``AUTH_USER_MODEL = "app.Model"`` value assigned in the project."""
+        self._asked()
         values: set[str] = set()
         for module in self.project.modules:
             source = self.project.scan_source(module, scan_signature, self.owner)
@@ -121,6 +129,6 @@ class ProjectText:
 
     def app_label(self, package: str) -> str | None:
         """``label = "..."`` of the AppConfig in ``<package>/apps.py``, if it sets one."""
-        source = self.project.source(f"{package}.apps", owner=self.owner) if package else None
+        source = self.project.source(f"{package}.apps") if package else None
         labels = APP_LABEL.findall(source.text) if source else []
         return labels[-1] if labels else None

@@ -14,9 +14,13 @@ reads are exactly what its answer could depend on, not everything the process re
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # What a text scan of a file extracts, as a digest: a result that only scanned the file stays
 # valid while this is unchanged.
@@ -96,3 +100,33 @@ class Recorder:
                 out.add(Reads(owned.modules, owned.scans))
                 pending.extend(owned.uses)
         return out
+
+
+def recorded(method: Callable[..., T]) -> Callable[..., T]:
+    """For a memoizing method of a long-lived fact object (with ``self.project``): what computing
+    an answer read is kept per arguments and credited to every later call with them, which the
+    method's own memo then answers without reading anything."""
+    kept = f"_reads_of_{method.__name__}"
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any) -> T:
+        recorder: Recorder = self.project.recorder
+        memo: dict[object, Reads] = self.__dict__.setdefault(kept, {})
+        key = _key(args)
+        if key in memo:
+            recorder.credit(memo[key])
+            return method(self, *args)
+        with recorder.recording() as reads:
+            result = method(self, *args)
+        memo[key] = reads  # a recursive call with the same arguments stored less: this wins
+        return result
+
+    return wrapper
+
+
+def _key(args: tuple[Any, ...]) -> object:
+    try:
+        hash(args)
+    except TypeError:
+        return repr(args)  # dataclass arguments: their content names them
+    return args
