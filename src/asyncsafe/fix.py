@@ -57,9 +57,9 @@ def fix_source(
 ) -> FixOutcome:
     """Analyze, fix what is certain, verify, and report what remains. Writes nothing."""
     analysis = analyze_source(source, settings, project=project)
-    if analysis.error is not None:
-        return FixOutcome([], analysis.error)
     reported = drop_ignored(settings, source.path, apply_noqa(analysis.diagnostics, source.text))
+    if analysis.error is not None:  # a file some rule failed on is reported, never rewritten
+        return FixOutcome(reported, analysis.error)
     chosen = {
         id(fix): (diagnostic.code, fix)
         for diagnostic in reported

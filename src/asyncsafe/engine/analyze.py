@@ -13,6 +13,7 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.events import FileContext, Finding, Fix
 from asyncsafe.engine.exports import ProjectExports
+from asyncsafe.engine.guard import RuleFailures, fail_if_injected, file_error, guard_checkers
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
@@ -78,7 +79,10 @@ def analyze_source(
     if isinstance(module, FileError):
         return FileAnalysis(source.path, error=module)
     catalog = catalog or configured_catalog(settings.blocking_calls)
-    return analyze_module(source.path, module, settings, catalog, project)
+    try:
+        return analyze_module(source.path, module, settings, catalog, project)
+    except Exception as exc:  # a bug (or a limit) on this file must not end the run
+        return FileAnalysis(source.path, error=file_error(source.path, exc))
 
 
 def build_context(
@@ -115,7 +119,9 @@ def analyze_module(
     from asyncsafe.rules import load_rules
 
     ctx = build_context(path, settings, catalog, project)
-    walker = Walker(ctx, [checker(ctx) for checker in load_rules()])
+    failures = RuleFailures(path)
+    walker = Walker(ctx, guard_checkers([checker(ctx) for checker in load_rules()], failures))
+    fail_if_injected(path)
     walker.run(module)
     in_async: list[Finding] = []
     in_sync: list[Finding] = []
@@ -130,6 +136,7 @@ def analyze_module(
         functions=walker.functions,
         module=module,
         fixes=fixes,
+        error=failures.error(),  # the other rules' diagnostics stand
     )
 
 

@@ -11,6 +11,7 @@ from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.analyze import analyze_source, might_hold_async
 from asyncsafe.engine.cache import Cache
 from asyncsafe.engine.discover import discover
+from asyncsafe.engine.guard import file_error, is_internal
 from asyncsafe.engine.noqa import apply_noqa, drop_ignored
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.source import Source, decode_source, read_source
@@ -63,6 +64,20 @@ def _check_bytes(
     fix: FixMode | None = None,
     project: Project | None = None,
 ) -> FixOutcome:
+    # Runs in pool workers: whatever escapes one file must come back as that file's error.
+    try:
+        return _check_bytes_unguarded(path, data, settings, fix, project)
+    except Exception as exc:
+        return FixOutcome([], file_error(path, exc))
+
+
+def _check_bytes_unguarded(
+    path: str,
+    data: bytes,
+    settings: Settings,
+    fix: FixMode | None,
+    project: Project | None,
+) -> FixOutcome:
     source = decode_source(path, data)
     if isinstance(source, FileError):
         return FixOutcome([], source)
@@ -102,7 +117,7 @@ def run(
                 pending.append((path, source.data, key))
     analyzed = _analyze_all(pending, settings, project, jobs, fix)
     for (path, _, key), outcome in zip(pending, analyzed):
-        if cache and key and fix is None:
+        if cache and key and fix is None and not is_internal(outcome.error):
             cache.put(key, outcome.diagnostics, outcome.error)
         diagnostics = _take_change(result, outcome, fix)
         _collect(result, settings, path, diagnostics, outcome.error)
@@ -162,6 +177,5 @@ def _collect(
     error: FileError | None,
 ) -> None:
     if error is not None:
-        result.errors.append(error)
-        return
+        result.errors.append(error)  # with diagnostics only when a single rule failed
     result.diagnostics.extend(drop_ignored(settings, path, diagnostics))
