@@ -13,7 +13,13 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.events import FileContext, Finding, Fix
 from asyncsafe.engine.exports import ProjectExports
-from asyncsafe.engine.guard import RuleFailures, fail_if_injected, file_error, guard_checkers
+from asyncsafe.engine.guard import (
+    RuleFailures,
+    fail_if_injected,
+    file_error,
+    guard_checkers,
+    retry_deeper,
+)
 from asyncsafe.engine.modules import is_package_init, module_name_for
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
@@ -59,10 +65,17 @@ def _syntax_error(source: Source, exc: cst.ParserSyntaxError) -> FileError:
         return FileError(source.path, f"syntax error at line {py_exc.lineno}{column}: {py_exc.msg}")
     except (ValueError, RecursionError, MemoryError):
         pass
-    message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+    else:  # not the file's fault: a limit of libcst's parser
+        reason = f"could not parse (Python accepts this file, libcst does not): {_first_line(exc)}"
+        return FileError(source.path, reason)
+    message = _first_line(exc)
     return FileError(
         source.path, f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}"
     )
+
+
+def _first_line(exc: cst.ParserSyntaxError) -> str:
+    return str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
 
 
 def analyze_source(
@@ -80,7 +93,7 @@ def analyze_source(
         return FileAnalysis(source.path, error=module)
     catalog = catalog or configured_catalog(settings.blocking_calls)
     try:
-        return analyze_module(source.path, module, settings, catalog, project)
+        return retry_deeper(lambda: analyze_module(source.path, module, settings, catalog, project))
     except Exception as exc:  # a bug (or a limit) on this file must not end the run
         return FileAnalysis(source.path, error=file_error(source.path, exc))
 

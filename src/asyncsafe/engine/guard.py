@@ -20,9 +20,12 @@ For tests (and bug reports) a failure can be injected through the real front end
 from __future__ import annotations
 
 import os
+import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from asyncsafe import __version__
 from asyncsafe.diagnostics import FileError
@@ -40,6 +43,14 @@ LIMITS: dict[type[BaseException], str] = {
 _LIMIT_TYPES = (RecursionError, MemoryError)
 
 
+T = TypeVar("T")
+
+# A file nested beyond the default recursion limit (a 1,000-term generated sum, a long attribute
+# chain) is analyzed again in a thread whose C stack is big enough for this many Python frames.
+DEEP_RECURSION_LIMIT = 20_000
+DEEP_STACK_BYTES = 512 * 1024 * 1024  # address space reserved, not memory used
+
+
 class InjectedFailure(RuntimeError):
     """Raised where ``ASYNCSAFE_TEST_FAIL`` asks for a failure."""
 
@@ -54,6 +65,37 @@ def file_error(path: str, exc: BaseException, where: str = "the engine") -> File
         if isinstance(exc, kind):
             return FileError(path, reason)
     return FileError(path, _internal_reason(where, exc), traceback=_traceback(exc))
+
+
+def retry_deeper(work: Callable[[], T]) -> T:
+    """``work()``; if it exhausts the recursion limit, once more with a deep stack and limit."""
+    try:
+        return work()
+    except RecursionError:
+        pass
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def deep() -> None:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, DEEP_RECURSION_LIMIT))
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the calling thread
+            failure.append(exc)
+        finally:
+            sys.setrecursionlimit(limit)
+
+    previous = threading.stack_size(DEEP_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=deep, name="asyncsafe-deep")
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def _internal_reason(where: str, exc: BaseException) -> str:
