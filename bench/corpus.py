@@ -28,6 +28,24 @@ PINNED: dict[str, str] = {
     "django-allauth": "65.21.1",
     "channels-redis": "4.3.0",
     "uvicorn": "0.54.0",
+    # Django apps that ship async views, consumers or middleware of their own.
+    "django-async-extensions": "0.0.5",
+    "djangochannelsrestframework": "1.3.0",
+    "django-mcp-server": "0.5.7",
+    "django-eventstream": "5.3.4",
+    "django-htmx": "1.29.0",
+    "django-tasks": "0.12.0",
+    "django-debug-toolbar": "8.0.0",
+    "django-ai-assistant": "0.4.0",
+    "strawberry-graphql": "0.341.2",
+    "django-ninja-extra": "0.31.7",
+    "django-ninja-jwt": "5.4.5",
+    "django-health-check": "4.8.0",
+    "channels-postgres": "1.1.4",
+    "django-socio-grpc": "0.25.0",
+    "openwisp-notifications": "1.3",
+    "django-browser-reload": "1.21.0",
+    "django-asgi-lifespan": "0.5.4",
 }
 
 # The async-heavy group the benchmark times next to Django's own source.

@@ -1,59 +1,78 @@
-"""Benchmark asyncsafe against ruff's ASYNC rules and flake8-async on real code, side by side.
+"""Time asyncsafe against ruff's ASYNC rules and flake8-async on real code, side by side, in one run.
 
-    python bench/run.py                      # Django's own source + an async-heavy corpus
-    python bench/run.py --corpus django --skip-flake8-async
+    python bench/run.py                                  # both corpora, 5 repetitions, scaling row
+    python bench/run.py --corpus django --repeat 3 --skip-flake8-async --no-scaling
 
-Corpora are downloaded from PyPI (`pip download --no-deps`) into bench/.work/. Times are the best of
---repeat runs; machines here are shared and noisy, so read the ratios, not the seconds.
-Needs `ruff` and `flake8` + `flake8-async` installed (pip install ruff flake8 flake8-async).
+Corpora come from PyPI through ``bench/corpus.py`` (pinned releases): Django's own source, and an
+async-heavy set (channels, daphne, django-ninja, adrf, strawberry-graphql-django, django-allauth).
+Each row is the median of ``--repeat`` runs of a fresh process: wall time, CPU time (user+sys of
+the process and the workers it waited for) and peak RSS (the largest single process). Machines
+here are shared and noisy: read the ratios to ruff in the same run, not the seconds. Needs ``ruff``
+and ``flake8`` + ``flake8-async`` (``pip install ruff flake8 flake8-async``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
-import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-WORK = Path(__file__).resolve().parent / ".work"
-CORPORA: dict[str, list[str]] = {
-    "django": ["django==5.2.*"],
-    "async-heavy": ["channels", "django-ninja", "adrf", "strawberry-graphql-django"],
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import ASYNC_HEAVY, WORK, fetch  # noqa: E402
+
+CORPORA: dict[str, tuple[str, ...]] = {"django": ("django",), "async-heavy": ASYNC_HEAVY}
+SCALES = (1, 2, 4, 8)
 
 
-def fetch(corpus: str) -> Path:
-    target = WORK / corpus
-    if target.is_dir():
-        return target
-    wheels = WORK / f"{corpus}-wheels"
-    wheels.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-         "-d", str(wheels), *CORPORA[corpus]],
-        check=True,
-    )
-    for wheel in wheels.glob("*.whl"):
-        with zipfile.ZipFile(wheel) as archive:
-            archive.extractall(target / wheel.stem)
-    return target
+@dataclass(frozen=True)
+class Sample:
+    wall: float
+    cpu: float
+    rss_mib: float
+    stdout: str
 
 
-def timed(command: list[str], repeat: int, before: Callable[[], None] | None = None) -> tuple[float, str]:
-    best = float("inf")
-    output = ""
+@dataclass(frozen=True)
+class Row:
+    name: str
+    wall: float
+    cpu: float
+    rss_mib: float
+    findings: int
+
+
+def measure(command: list[str], cwd: Path | None = None) -> Sample:
+    """One run of ``command``: wall, CPU and peak RSS from the kernel's accounting of the child."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    stdout = process.stdout.read() if process.stdout else ""
+    _, _, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = 0  # reaped above; keep Popen from waiting again
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout)
+
+
+def median_row(name: str, command: list[str], repeat: int, before: Callable[[], None] | None = None) -> Row:
+    samples = []
     for _ in range(repeat):
         if before:
             before()
-        start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True)
-        best = min(best, time.perf_counter() - start)
-        output = done.stdout
-    return best, output
+        samples.append(measure(command))
+    findings = len([line for line in samples[-1].stdout.splitlines() if ": " in line])
+    return Row(
+        name,
+        statistics.median(s.wall for s in samples),
+        statistics.median(s.cpu for s in samples),
+        statistics.median(s.rss_mib for s in samples),
+        findings,
+    )
 
 
 def tool(name: str) -> str:
@@ -64,42 +83,100 @@ def tool(name: str) -> str:
     return found
 
 
-def count_lines(root: Path) -> tuple[int, int, int]:
+def assemble(corpus: str, copies: int = 1) -> Path:
+    """The corpus as one tree (``copies`` times over, for the scaling row), with an empty config
+    at its root so the project root (and the cache) is the corpus itself."""
+    target = WORK / "corpora" / (corpus if copies == 1 else f"{corpus}-x{copies}")
+    if not target.is_dir():
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        for copy in range(copies):
+            for name in CORPORA[corpus]:
+                shutil.copytree(fetch(name), partial / f"copy{copy}" / name, ignore=_not_python)
+        (partial / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")
+        partial.rename(target)
+    return target
+
+
+def _not_python(directory: str, names: list[str]) -> set[str]:
+    return {n for n in names if not n.endswith(".py") and not os.path.isdir(os.path.join(directory, n))}
+
+
+def describe(root: Path) -> str:
     files = list(root.rglob("*.py"))
     texts = [f.read_text(encoding="utf-8", errors="replace") for f in files]
-    with_async = sum(1 for t in texts if "async" in t or "await" in t)
-    return len(files), sum(t.count("\n") for t in texts), with_async
+    with_async = sum(1 for t in texts if "async def" in t)
+    lines = sum(t.count("\n") for t in texts)
+    return f"{len(files)} files, {lines} lines, {with_async} files with `async def`"
 
 
-def bench(corpus: str, repeat: int, skip_flake8_async: bool) -> None:
-    root = fetch(corpus)
-    files, lines, with_async = count_lines(root)
-    print(f"\n== {corpus}: {files} files, {lines} lines, {with_async} files mention async/await ==")
-    cache = root / ".asyncsafe_cache"
-    clear = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
-    # The same project root (the corpus) for every run: it decides which modules are "the project".
-    asyncsafe = [tool("asyncsafe"), "check", "-q", str(root), "--config", str(_config(root))]
-    rows: dict[str, tuple[float, str]] = {
-        "asyncsafe (cold cache)": timed(asyncsafe, repeat, clear),
-    }
-    rows["asyncsafe (warm cache)"] = timed(asyncsafe, repeat)
-    rows["asyncsafe (--jobs 1, no cache)"] = timed([*asyncsafe, "--no-cache", "--jobs", "1"], repeat)
-    rows["ruff --select ASYNC"] = timed(
-        [tool("ruff"), "check", "--no-cache", "--select", "ASYNC", "--isolated", "--output-format", "concise", str(root)],
-        repeat,
-    )
+def edited_file(root: Path) -> Path:
+    """A file with an async body: the file a developer has just changed, in the edit rows."""
+    for path in sorted(root.rglob("*.py")):
+        if "async def" in path.read_text(encoding="utf-8", errors="replace"):
+            return path
+    raise SystemExit(f"bench: no async file under {root}")
+
+
+def bench(corpus: str, repeat: int, skip_flake8_async: bool) -> list[Row]:
+    root = assemble(corpus)
+    print(f"\n== {corpus}: {describe(root)} ==")
+    asyncsafe = [tool("asyncsafe"), "check", "-q", str(root)]
+    clear = lambda: shutil.rmtree(root / ".asyncsafe_cache", ignore_errors=True)  # noqa: E731
+    target = edited_file(root)
+    original = target.read_bytes()
+
+    def touch() -> None:
+        target.touch()
+
+    def edit() -> None:
+        target.write_bytes(original + f"\n# edited {time.time_ns()}\n".encode())
+
+    rows = [median_row("ruff check --select ASYNC --no-cache", [
+        tool("ruff"), "check", "--no-cache", "--select", "ASYNC", "--isolated", "--output-format", "concise", str(root)
+    ], repeat)]
+    rows.append(median_row("asyncsafe cold (no cache)", asyncsafe, repeat, clear))
+    rows.append(median_row("asyncsafe cold, --jobs 1", [*asyncsafe, "--jobs", "1"], repeat, clear))
+    measure(asyncsafe)
+    rows.append(median_row("asyncsafe warm (unchanged tree)", asyncsafe, repeat))
+    rows.append(median_row("asyncsafe after touching one file", asyncsafe, repeat, touch))
+    try:
+        rows.append(median_row("asyncsafe after editing one file", asyncsafe, repeat, edit))
+    finally:
+        target.write_bytes(original)
     if not skip_flake8_async:
-        rows["flake8 --select ASYNC (flake8-async)"] = timed(
-            [tool("flake8"), "--isolated", "--select", "ASYNC", str(root)], 1
-        )
-    rows["libcst parse of every file (baseline)"] = timed(
-        [sys.executable, "-c", PARSE_ALL, str(root)], 1
-    )
-    reference = rows["ruff --select ASYNC"][0]
-    width = max(len(name) for name in rows)
-    for name, (seconds, output) in rows.items():
-        findings = len([l for l in output.splitlines() if ": " in l])
-        print(f"{name:<{width}}  {seconds:8.2f} s  {seconds / reference:8.1f}x ruff  findings: {findings}")
+        rows.append(median_row("flake8-async (flake8 --select ASYNC)", [
+            tool("flake8"), "--isolated", "--select", "ASYNC", str(root)
+        ], 1))
+    rows.append(median_row("libcst parse of every file (baseline)", [sys.executable, "-c", PARSE_ALL, str(root)], 1))
+    print_table(rows, rows[0])
+    return rows
+
+
+def scaling(corpus: str, repeat: int) -> None:
+    print(f"\n== scaling: {corpus} copied 1x, 2x, 4x, 8x (cold asyncsafe, and ruff) ==")
+    base: Row | None = None
+    print("| copies | files | asyncsafe cold wall | vs 1x | ruff wall | asyncsafe/ruff |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for copies in SCALES:
+        root = assemble(corpus, copies)
+        clear = lambda: shutil.rmtree(root / ".asyncsafe_cache", ignore_errors=True)  # noqa: E731
+        ours = median_row("asyncsafe", [tool("asyncsafe"), "check", "-q", str(root)], repeat, clear)
+        ruff = median_row("ruff", [
+            tool("ruff"), "check", "--no-cache", "--select", "ASYNC", "--isolated", "-q", str(root)
+        ], repeat)
+        base = base or ours
+        files = sum(1 for _ in root.rglob("*.py"))
+        print(f"| {copies}x | {files} | {ours.wall:.2f} s | {ours.wall / base.wall:.1f}x "
+              f"| {ruff.wall:.2f} s | {ours.wall / ruff.wall:.0f}x |")
+
+
+def print_table(rows: list[Row], reference: Row) -> None:
+    print("| command | wall | vs ruff | CPU | peak RSS | findings |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row.name} | {row.wall:.2f} s | {row.wall / reference.wall:.1f}x | {row.cpu:.2f} s "
+              f"| {row.rss_mib:.0f} MiB | {row.findings} |")
 
 
 PARSE_ALL = """
@@ -112,21 +189,18 @@ for f in pathlib.Path(sys.argv[1]).rglob('*.py'):
 """
 
 
-def _config(root: Path) -> Path:
-    """An empty config rooted at the corpus, so the cache lives there."""
-    config = root / "asyncsafe-bench.toml"
-    config.write_text("[tool.asyncsafe]\n", encoding="utf-8")
-    return config
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", choices=sorted(CORPORA), action="append")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-flake8-async", action="store_true", help="it takes minutes on Django")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 1x-8x copies row")
     args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} runs")
     for corpus in args.corpus or sorted(CORPORA, reverse=True):
         bench(corpus, args.repeat, args.skip_flake8_async)
+    if not args.no_scaling:
+        scaling("django", max(1, args.repeat // 2))
 
 
 if __name__ == "__main__":

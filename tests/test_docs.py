@@ -72,3 +72,10 @@ def test_each_section_carries_the_rule_metadata(code: str) -> None:
     assert ("Enabled by default." in section) == spec.default_enabled
     if spec.since:
         assert f"since Django {spec.since}" in section
+
+
+def test_codes_table_matches_the_registry() -> None:
+    """``rules/codes.py`` lets config and cached runs know every code without loading the rules."""
+    from asyncsafe.rules.codes import CODES
+
+    assert CODES == {code: spec.default_enabled for code, spec in all_rules().items()}, REGENERATE

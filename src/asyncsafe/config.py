@@ -145,9 +145,9 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
 
 def known_codes() -> dict[str, bool]:
     """Every registered code -> enabled by default."""
-    from asyncsafe.rules.registry import all_rules
+    from asyncsafe.rules.codes import CODES
 
-    return {code: spec.default_enabled for code, spec in all_rules().items()}
+    return dict(CODES)
 
 
 def validate_selector(selector: str, where: str) -> str:

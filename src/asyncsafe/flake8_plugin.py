@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from asyncsafe import __version__
 from asyncsafe.config import OPTIONS, ConfigError, Settings, find_config, load_settings
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.analyze import analyze_source, might_hold_async
+from asyncsafe.engine.analyze import analyze_source
 from asyncsafe.engine.guard import file_error, is_internal
 from asyncsafe.engine.noqa import drop_ignored
+from asyncsafe.engine.prefilter import might_hold_async
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.source import Source
 from asyncsafe.rules.registry import all_rules

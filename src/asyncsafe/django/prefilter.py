@@ -10,6 +10,7 @@ rejects what parsing would accept (a miss costs recall, never precision).
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from asyncsafe.engine.project import Project
@@ -38,6 +39,14 @@ APP_LABEL = re.compile(r"^\s+label\s*=\s*[\"'](\w+)[\"']", re.MULTILINE)
 USER_MODEL_ASSIGNMENT = re.compile(r"^AUTH_USER_MODEL\s*(?::\s*str\s*)?=\s*[\"']([\w.]+)[\"']", re.MULTILINE)
 
 
+def scan_signature(text: str) -> str:
+    """Everything the scans below extract from one file: while it is unchanged, so are they."""
+    digest = hashlib.blake2b(digest_size=16)
+    for pattern in (TOP_LEVEL_CLASS, RELATION_TARGET, CLASS_BASES, USER_MODEL_ASSIGNMENT):
+        digest.update(repr(pattern.findall(text)).encode())
+    return digest.hexdigest()
+
+
 class ProjectText:
     """The project's sources, read as text (``Project.source`` caches each file once)."""
 
@@ -53,7 +62,7 @@ class ProjectText:
         if self._class_names is None:
             self._class_names = {}
             for module in self.project.modules:
-                source = self.project.source(module)
+                source = self.project.scan_source(module, scan_signature)
                 for match in TOP_LEVEL_CLASS.finditer(source.text if source else ""):
                     found = match.group(1) or match.group(3)
                     self._class_names.setdefault(found, []).append(f"{module}.{found}")
@@ -89,7 +98,7 @@ class ProjectText:
         if self._words is None:
             self._words = {}
             for module in self.project.modules:
-                source = self.project.source(module)
+                source = self.project.scan_source(module, scan_signature)
                 if "migrations" in module.split(".") or source is None:
                     continue
                 text = source.text
@@ -104,7 +113,7 @@ class ProjectText:
         """Every ``AUTH_USER_MODEL = "app.Model"`` value assigned in the project."""
         values: set[str] = set()
         for module in self.project.modules:
-            source = self.project.source(module)
+            source = self.project.scan_source(module, scan_signature)
             if source is not None and "AUTH_USER_MODEL" in source.text:
                 values.update(USER_MODEL_ASSIGNMENT.findall(source.text))
         return values

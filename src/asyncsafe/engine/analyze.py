@@ -6,7 +6,6 @@ import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from asyncsafe.catalog import Catalog, configured_catalog
 from asyncsafe.config import Settings
@@ -21,6 +20,8 @@ from asyncsafe.engine.guard import (
     retry_deeper,
 )
 from asyncsafe.engine.modules import is_package_init, module_name_for
+from asyncsafe.engine.positions import spans
+from asyncsafe.engine.prefilter import might_hold_async
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.providers import CatalogTypes
 from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
@@ -38,11 +39,6 @@ class FileAnalysis:
     # For --fix: the parsed tree the fixes' targets live in, and each diagnostic's fix.
     module: cst.Module | None = None
     fixes: dict[Diagnostic, Fix] = field(default_factory=dict)
-
-
-def might_hold_async(text: str) -> bool:
-    """The prefilter: without these keywords a file has no async body to check."""
-    return "async" in text or "await" in text
 
 
 def parse(source: Source) -> cst.Module | FileError:
@@ -159,20 +155,20 @@ def to_diagnostics(
     """Positioned, de-duplicated diagnostics, and the fix of each one that has one."""
     if not findings:
         return [], {}
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = spans(module, [finding.node for finding in findings])
     unique: dict[tuple[int, int, str], tuple[Diagnostic, Fix | None]] = {}
     for finding in findings:
-        where: CodeRange = positions[finding.node]
-        key = (where.start.line, where.start.column + 1, finding.code)
+        where = positions[id(finding.node)]
+        key = (where.start_line, where.start_column + 1, finding.code)
         if key in unique and (unique[key][1] is not None or finding.fix is None):
             continue
         unique[key] = (
             Diagnostic(
                 path=path,
-                line=where.start.line,
-                column=where.start.column + 1,
-                end_line=where.end.line,
-                end_column=where.end.column + 1,
+                line=where.start_line,
+                column=where.start_column + 1,
+                end_line=where.end_line,
+                end_column=where.end_column + 1,
                 code=finding.code,
                 message=finding.message,
                 suggestion=finding.suggestion,

@@ -1,4 +1,5 @@
-"""Content-hash cache: an unchanged file under unchanged settings is not parsed again."""
+"""Content-addressed JSON store under ``.asyncsafe_cache/<engine>/``: the call graph keeps each
+module's facts here by content (``facts.py``); per-file results live in ``manifest.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from asyncsafe.diagnostics import Diagnostic, FileError
 
 CACHE_DIR_NAME = ".asyncsafe_cache"
 
@@ -40,20 +40,6 @@ class Cache:
         digest.update(data)
         return digest.hexdigest()
 
-    def get(self, key: str) -> tuple[list[Diagnostic], FileError | None] | None:
-        raw = self.get_json(key)
-        try:
-            error = FileError(**raw["error"]) if raw["error"] else None
-            return [Diagnostic.from_json(d) for d in raw["diagnostics"]], error
-        except (ValueError, KeyError, TypeError):
-            return None
-
-    def put(self, key: str, diagnostics: list[Diagnostic], error: FileError | None) -> None:
-        self.put_json(key, {
-            "diagnostics": [d.to_json() for d in diagnostics],
-            "error": {"path": error.path, "reason": error.reason} if error else None,
-        })
-
     def get_json(self, key: str) -> Any:
         """The payload stored under ``key``, or None."""
         try:
@@ -65,7 +51,7 @@ class Cache:
         target = self.directory / key[:2] / key
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            _ensure_gitignore(self.directory.parent)
+            ensure_gitignore(self.directory.parent)
             handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(payload, out)
@@ -74,7 +60,7 @@ class Cache:
             pass  # a read-only tree just runs uncached
 
 
-def _ensure_gitignore(directory: Path) -> None:
+def ensure_gitignore(directory: Path) -> None:
     marker = directory / ".gitignore"
     if not marker.exists():
         marker.write_text("# created by asyncsafe\n*\n", encoding="utf-8")

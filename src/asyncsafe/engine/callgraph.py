@@ -14,12 +14,10 @@ search, so the chain reported is a shortest one, bounded by ``max-depth``; cycle
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import Settings
@@ -27,6 +25,7 @@ from asyncsafe.engine.awaitables import source_of
 from asyncsafe.engine.events import FileContext
 from asyncsafe.engine.facts import Blocker, Body, Edge, FactsCache, ModuleFacts
 from asyncsafe.engine.outline import ClassSymbol, FunctionSymbol, Outline, build_outline
+from asyncsafe.engine.positions import Span, spans
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.scopes import FunctionInfo
 from asyncsafe.engine.values import Member, Ref, Value
@@ -85,7 +84,7 @@ class CallGraph:
         ] = {}
         # Where each blocker of a module walked in this process is: its tree and finding nodes.
         self._nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
-        self._lines: dict[str, Mapping[cst.CSTNode, CodeRange]] = {}  # module -> positions
+        self._lines: dict[str, dict[int, Span]] = {}  # module -> positions of its blockers
         self._cache = FactsCache(project, self.settings) if project and project.use_cache else None
 
     # --- modules -------------------------------------------------------------------------------
@@ -113,6 +112,7 @@ class CallGraph:
     def outline(self, module: str) -> Outline | None:
         for consulted in self._consulted.values():
             consulted.add(module)
+        self._depend_on(module)
         facts = self._facts.get(module) or self._load(module)
         if facts is not None:
             return facts.outline
@@ -123,7 +123,13 @@ class CallGraph:
         self._facts[module] = ModuleFacts(outline)
         return outline
 
+    def _depend_on(self, module: str) -> None:
+        """What is being analyzed now depends on ``module`` (its cached result, on its digest)."""
+        if self.project is not None and module in self.project.modules:
+            self.project.dependencies.add(module)
+
     def body(self, module: str, local: str) -> Body | None:
+        self._depend_on(module)
         facts = self._facts.get(module) or self._load(module)
         if (facts is None or facts.bodies is None) and module not in self.extracting:
             self._extract(module)
@@ -342,10 +348,9 @@ class CallGraph:
         if body is None or body.blocker is None or located is None or node is None:
             return blocker
         if module not in self._lines:
-            wrapper = MetadataWrapper(located[0], unsafe_skip_copy=True)
-            self._lines[module] = wrapper.resolve(PositionProvider)
-        where = self._lines[module].get(node)
-        body.blocker = replace(body.blocker, line=where.start.line if where is not None else 0)
+            self._lines[module] = spans(located[0], list(located[1].values()))
+        where = self._lines[module].get(id(node))
+        body.blocker = replace(body.blocker, line=where.start_line if where is not None else 0)
         facts = self._facts.get(module)
         if facts is not None and module not in self._adopted:
             self._store(module, facts)

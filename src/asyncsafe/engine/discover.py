@@ -10,7 +10,7 @@ from asyncsafe.diagnostics import FileError
 
 
 def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[FileError]]:
-    found: dict[str, str] = {}  # real path -> path as the user will see it
+    found: dict[tuple[int, int], str] = {}  # (device, inode) -> path as the user will see it
     errors: list[FileError] = []
     visited_dirs: set[tuple[int, int]] = set()
     for raw in paths or ["."]:
@@ -20,12 +20,13 @@ def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[File
         elif os.path.isdir(path):
             if settings.is_excluded(path, user_only=True):
                 continue
-            for file in _walk(path, settings, visited_dirs, errors):
-                found.setdefault(os.path.realpath(file), file)
+            for identity, file in _walk(path, settings, visited_dirs, errors):
+                found.setdefault(identity, file)
         elif not os.path.exists(path):
             errors.append(FileError(path, _broken_link(path)))
         elif not settings.is_excluded(path, user_only=True):
-            found.setdefault(os.path.realpath(path), path)
+            stat = os.stat(path)
+            found.setdefault((stat.st_dev, stat.st_ino), path)
     return sorted(found.values()), errors
 
 
@@ -34,7 +35,9 @@ def _walk(
     settings: Settings,
     visited: set[tuple[int, int]],
     errors: list[FileError],
-) -> list[str]:
+) -> list[tuple[tuple[int, int], str]]:
+    """(identity, path) of every Python file below ``directory``; the identity (device, inode)
+    makes a file reached twice (through a symlink, or also named on the command line) count once."""
     try:
         stat = os.stat(directory)
     except OSError:
@@ -48,7 +51,7 @@ def _walk(
     except OSError as exc:
         errors.append(FileError(directory, f"cannot read directory: {exc.strerror or exc}"))
         return []
-    files: list[str] = []
+    files: list[tuple[tuple[int, int], str]] = []
     excludes = settings.excludes()
     for entry in entries:
         path = os.path.join(directory, entry.name) if directory != "." else entry.name
@@ -63,7 +66,10 @@ def _walk(
                 if not os.path.exists(os.path.join(path, "pyvenv.cfg")):
                     files.extend(_walk(path, settings, visited, errors))
             elif entry.name.endswith(".py") and entry.is_file():
-                files.append(path)
+                # scandir knows a plain file's inode for free; a symlink's target needs a stat
+                target = entry.stat() if entry.is_symlink() else None
+                identity = (target.st_dev, target.st_ino) if target else (stat.st_dev, entry.inode())
+                files.append((identity, path))
         except OSError:
             continue
     return files

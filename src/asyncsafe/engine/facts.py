@@ -13,8 +13,9 @@ from typing import Any
 
 from asyncsafe.config import Settings
 from asyncsafe.engine.cache import Cache
+from asyncsafe.engine.manifest import resolve_signature, signature_name
 from asyncsafe.engine.outline import Outline
-from asyncsafe.engine.project import Project
+from asyncsafe.engine.project import Project, ScanSignature
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ class ModuleFacts:
 class FactsCache:
     """Module facts in ``.asyncsafe_cache``: keyed by the file's content (and the project's list of
     modules, which decides what a name can refer to), valid while every file the walk that made
-    them read through the project is unchanged."""
+    them read through the project is unchanged, and the text scans it made over the project
+    (``Project.scan_source``) still extract the same from every file."""
 
     def __init__(self, project: Project, settings: Settings) -> None:
         self.project = project
@@ -96,7 +98,9 @@ class FactsCache:
         names = "\0".join(sorted(project.modules)).encode()
         self.context = f"callgraph|{hashlib.sha256(names).hexdigest()}"
         self.deps: dict[str, dict[str, str]] = {}  # module -> digests of what its walk read
+        self.scans: dict[str, dict[str, str]] = {}  # module -> scans its walk made, by signature
         self._digests: dict[str, str] = {}
+        self._scan_digests: dict[str, str | None] = {}
 
     def load(self, module: str) -> ModuleFacts | None:
         key = self._key(module)
@@ -104,10 +108,14 @@ class FactsCache:
         try:
             if raw is None or any(self._digest(m) != d for m, d in raw["deps"].items()):
                 return None
+            if any(self._scan_digest(name) != d for name, d in raw["scans"].items()):
+                return None
             facts = ModuleFacts.from_json(raw["facts"])
         except (KeyError, TypeError, ValueError):
             return None
         self.deps[module] = raw["deps"]
+        self.scans[module] = raw["scans"]
+        self._inherit(raw["deps"], raw["scans"])
         return facts
 
     def store(self, module: str, facts: ModuleFacts, read: set[str]) -> None:
@@ -117,7 +125,34 @@ class FactsCache:
             return
         if module not in self.deps:
             self.deps[module] = {m: self._digest(m) for m in sorted(read) if m != module}
-        self.cache.put_json(key, {"deps": self.deps[module], "facts": facts.to_json()})
+            names = {signature_name(fn) for fns in self.project.scans.values() for fn in fns}
+            digests = {name: self._scan_digest(name) for name in sorted(names)}
+            self.scans[module] = {name: d for name, d in digests.items() if d is not None}
+        self.cache.put_json(
+            key, {"deps": self.deps[module], "scans": self.scans[module], "facts": facts.to_json()}
+        )
+
+    def _scan_digest(self, name: str) -> str | None:
+        """What the scan ``name`` extracts from every project file, as one digest (a superset of
+        the files a walk scanned: the scans that matter read them all)."""
+        if name not in self._scan_digests:
+            signature = resolve_signature(name)
+            self._scan_digests[name] = self._digest_all(signature) if signature is not None else None
+        return self._scan_digests[name]
+
+    def _digest_all(self, signature: ScanSignature) -> str:
+        digest = hashlib.blake2b(digest_size=16)
+        for module in sorted(self.project.modules):
+            source = self.project.source(module, track=False)
+            digest.update(f"{module}\0{signature(source.text if source else '')}\0".encode())
+        return digest.hexdigest()
+
+    def _inherit(self, deps: dict[str, str], scans: dict[str, str]) -> None:
+        """Whoever uses facts loaded from the cache depends on what made them (``Project``)."""
+        self.project.dependencies.update(deps)
+        for signature in filter(None, map(resolve_signature, scans)):
+            for module in self.project.modules:
+                self.project.scans.setdefault(module, set()).add(signature)
 
     def _key(self, module: str) -> str | None:
         source = self.project.source(module, track=False)

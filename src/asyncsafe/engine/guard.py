@@ -25,11 +25,13 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from asyncsafe import __version__
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.events import Checker
+
+if TYPE_CHECKING:  # the runner imports this module on warm runs, which must not import libcst
+    from asyncsafe.engine.events import Checker
 
 HOOKS = ("on_call", "on_evaluate", "on_attribute", "on_function_exit", "on_module_exit")
 INTERNAL_ERROR = "internal error"
@@ -149,6 +151,8 @@ class RuleFailures:
 
 def guard_checkers(checkers: Sequence[Checker], failures: RuleFailures) -> list[Checker]:
     """The same checkers, each hook it overrides wrapped so that an exception stays with it."""
+    from asyncsafe.engine.events import Checker
+
     injected = injected_failure(failures.path)
     for checker in checkers:
         fail = injected is not None and injected in (type(checker).__name__, *type(checker).codes)

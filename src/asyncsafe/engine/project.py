@@ -8,14 +8,10 @@ cached result learns which files it depends on (``dependencies``).
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
-
-import libcst as cst
+from typing import TYPE_CHECKING, TypeVar
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
@@ -23,7 +19,13 @@ from asyncsafe.engine.discover import discover
 from asyncsafe.engine.modules import module_name_for
 from asyncsafe.engine.source import Source, read_source
 
+if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
+    import libcst as cst
+
 T = TypeVar("T")
+# What a text scan of a file extracts, as a digest: a result that only scanned the file stays
+# valid while this is unchanged (see ``Project.scan_source`` and ``engine/manifest.py``).
+ScanSignature = Callable[[str], str]
 
 
 @dataclass
@@ -33,14 +35,24 @@ class Project:
     extra_files: tuple[str, ...] = ()
     use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
     dependencies: set[str] = field(default_factory=set, repr=False)
+    scans: dict[str, set[ScanSignature]] = field(default_factory=dict, repr=False)
+    _reported: tuple[set[str], set[tuple[str, ScanSignature]]] = field(
+        default_factory=lambda: (set(), set()), repr=False
+    )
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
     _facts: dict[str, object] = field(default_factory=dict, repr=False)
 
+    # Every Python file under the root, when the caller already discovered them (checking ".").
+    files_under_root: tuple[str, ...] | None = field(default=None, repr=False)
+
     @cached_property
     def modules(self) -> dict[str, str]:
         """Dotted module name -> path, for every Python file under the root."""
-        files, _ = discover([self.root, *self.extra_files], self.settings)
+        if self.files_under_root is not None:
+            files = list(self.files_under_root)
+        else:
+            files, _ = discover([self.root, *self.extra_files], self.settings)
         mapping: dict[str, str] = {}
         for path in files:
             mapping.setdefault(module_name_for(path), path)
@@ -65,8 +77,30 @@ class Project:
             self._sources[module] = None if isinstance(found, FileError) else found
         return self._sources[module]
 
+    def scan_source(self, module: str, signature: ScanSignature) -> Source | None:
+        """The module's text for a scan over many files: the caller's result depends only on
+        ``signature(text)``, not on the whole text (``scans``)."""
+        self.scans.setdefault(module, set()).add(signature)
+        return self.source(module, track=False)
+
+    def new_dependencies(self) -> tuple[set[str], dict[str, set[ScanSignature]]]:
+        """What was read (and scanned) since the last call: facts are memoized per process, so a
+        result depends on everything read before it, and the union of these is that superset."""
+        reads, scans = self._reported
+        new_reads = self.dependencies - reads
+        reads |= new_reads
+        new_scans: dict[str, set[ScanSignature]] = {}
+        for module, signatures in self.scans.items():
+            for signature in signatures:
+                if (module, signature) not in scans:
+                    scans.add((module, signature))
+                    new_scans.setdefault(module, set()).add(signature)
+        return new_reads, new_scans
+
     def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
         """The module's libcst tree, parsed at most once per run (None if unparseable)."""
+        import libcst as cst
+
         if module not in self._trees:
             source = self.source(module, track=track)
             try:
@@ -85,15 +119,3 @@ class Project:
         if key not in self._facts:
             self._facts[key] = build(self)
         return self._facts[key]  # type: ignore[return-value]
-
-    @cached_property
-    def fingerprint(self) -> str:
-        """Changes whenever any project file changes: part of every cache key."""
-        digest = hashlib.sha256()
-        for module, path in sorted(self.modules.items()):
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue
-            digest.update(f"{module}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-        return digest.hexdigest()

@@ -1,21 +1,31 @@
-"""Many files: discover, cache, prefilter, analyze (in parallel when it pays), filter, sort."""
+"""Many files: discover, consult the manifest, prefilter, analyze what changed (in parallel when
+it pays), filter, sort.
+
+The analysis modules (and libcst) are imported only when some file needs analyzing: a warm run
+over an unchanged tree stats files and prints what the manifest holds.
+"""
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.analyze import analyze_source, might_hold_async
-from asyncsafe.engine.cache import Cache
+from asyncsafe.engine.cache import CACHE_DIR_NAME, engine_fingerprint
 from asyncsafe.engine.discover import discover
 from asyncsafe.engine.guard import file_error, is_internal
+from asyncsafe.engine.manifest import Manifest
 from asyncsafe.engine.noqa import apply_noqa, drop_ignored
-from asyncsafe.engine.project import Project
+from asyncsafe.engine.prefilter import might_hold_async, might_hold_async_data
+from asyncsafe.engine.project import Project, ScanSignature
 from asyncsafe.engine.source import Source, decode_source, read_source
-from asyncsafe.fix import FileChange, FixOutcome, fix_source, write_atomically
+
+if TYPE_CHECKING:
+    from asyncsafe.fix import FileChange, FixOutcome
 
 PARALLEL_THRESHOLD = 8
 
@@ -45,8 +55,34 @@ def check_source(
     source: Source, settings: Settings, project: Project | None = None
 ) -> tuple[list[Diagnostic], FileError | None]:
     """Diagnostics for one file, with its own ``# noqa`` comments applied."""
+    from asyncsafe.engine.analyze import analyze_source
+
     analysis = analyze_source(source, settings, project=project)
     return apply_noqa(analysis.diagnostics, source.text), analysis.error
+
+
+@dataclass
+class Reads:
+    """Project modules read whole (``modules``) or only scanned as text (``scans``)."""
+
+    modules: set[str] = field(default_factory=set)
+    scans: dict[str, set[ScanSignature]] = field(default_factory=dict)
+
+    def add(self, other: Reads) -> None:
+        self.modules |= other.modules
+        for module, signatures in other.scans.items():
+            self.scans.setdefault(module, set()).update(signatures)
+
+
+@dataclass
+class Checked:
+    """One analyzed file, and what its process read of the project since the previous file it
+    analyzed. A result depends on the union of these up to it (in input order, which covers
+    every file its process analyzed before it): a superset of what it needs, so a cached result
+    is never reused after a change it could see."""
+
+    outcome: FixOutcome
+    reads: Reads = field(default_factory=Reads)
 
 
 _WORKER_PROJECT: Project | None = None
@@ -63,12 +99,14 @@ def _check_bytes(
     settings: Settings,
     fix: FixMode | None = None,
     project: Project | None = None,
-) -> FixOutcome:
+) -> Checked:
     # Runs in pool workers: whatever escapes one file must come back as that file's error.
     try:
         return _check_bytes_unguarded(path, data, settings, fix, project)
     except Exception as exc:
-        return FixOutcome([], file_error(path, exc))
+        from asyncsafe.fix import FixOutcome
+
+        return Checked(FixOutcome([], file_error(path, exc)))
 
 
 def _check_bytes_unguarded(
@@ -77,14 +115,25 @@ def _check_bytes_unguarded(
     settings: Settings,
     fix: FixMode | None,
     project: Project | None,
-) -> FixOutcome:
+) -> Checked:
+    from asyncsafe.fix import FixOutcome, fix_source
+
     source = decode_source(path, data)
     if isinstance(source, FileError):
-        return FixOutcome([], source)
+        return Checked(FixOutcome([], source))
     project = project or _WORKER_PROJECT
     if fix is not None:
-        return fix_source(source, settings, project, unsafe=fix.unsafe)
-    return FixOutcome(*check_source(source, settings, project))
+        outcome = fix_source(source, settings, project, unsafe=fix.unsafe)
+    else:
+        outcome = FixOutcome(*check_source(source, settings, project))
+    return Checked(outcome, Reads(*project.new_dependencies())) if project is not None else Checked(outcome)
+
+
+@dataclass
+class _Pending:
+    path: str
+    data: bytes
+    digest: str | None  # content digest when the manifest is in use
 
 
 def run(
@@ -98,32 +147,80 @@ def run(
     """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``)."""
     files, errors = discover(paths, settings)
     result = RunResult(errors=list(errors), files_checked=len(files))
-    project = Project(settings.root, settings, extra_files=tuple(files), use_cache=use_cache)
-    cache = Cache(settings.root, settings.fingerprint()) if use_cache else None
-    pending: list[tuple[str, bytes, str | None]] = []
+    project = Project(
+        settings.root, settings, extra_files=tuple(files), use_cache=use_cache,
+        files_under_root=tuple(files) if _covers_root(paths, settings.root) else None,
+    )
+    manifest = _open_manifest(settings, project) if use_cache else None
+    pending: list[_Pending] = []
     for path in files:
-        source = read_source(path)
-        if isinstance(source, FileError):
-            result.errors.append(source)
-        elif not might_hold_async(source.text):
-            continue
-        else:
-            key = cache.key(path, source.data, project.fingerprint) if cache else None
-            cached = cache.get(key) if cache and key else None
-            # Cached diagnostics carry no fixes: a file with findings is analyzed again.
-            if cached is not None and not (fix is not None and cached[0]):
-                _collect(result, settings, path, *cached)
-            else:
-                pending.append((path, source.data, key))
+        found = _triage(path, manifest, fix, result, settings)
+        if found is not None:
+            pending.append(found)
     analyzed = _analyze_all(pending, settings, project, jobs, fix)
-    for (path, _, key), outcome in zip(pending, analyzed):
-        if cache and key and fix is None and not is_internal(outcome.error):
-            cache.put(key, outcome.diagnostics, outcome.error)
-        diagnostics = _take_change(result, outcome, fix)
-        _collect(result, settings, path, diagnostics, outcome.error)
+    seen = Reads()
+    for item, checked in zip(pending, analyzed):
+        seen.add(checked.reads)
+        cacheable = fix is None and not is_internal(checked.outcome.error)  # a bug is not a result
+        if manifest is not None and item.digest is not None and cacheable:
+            _remember(manifest, project, item, checked.outcome, seen)
+        diagnostics = _take_change(result, checked.outcome, fix)
+        _collect(result, settings, item.path, diagnostics, checked.outcome.error)
+    if manifest is not None:
+        manifest.save()
     result.diagnostics.sort()
     result.errors.sort()
     return result
+
+
+def _covers_root(paths: list[str], root: str) -> bool:
+    """The paths checked include the project root itself: their files are the project's."""
+    real_root = os.path.realpath(root)
+    return any(os.path.realpath(path) == real_root for path in paths or ["."])
+
+
+def _open_manifest(settings: Settings, project: Project) -> Manifest:
+    layout = [os.path.abspath(path) for path in project.modules.values()]
+    directory = Path(settings.root) / CACHE_DIR_NAME / engine_fingerprint()
+    manifest = Manifest(directory, settings.fingerprint(), layout, might_hold_async_data)
+    manifest.refresh(layout)  # any result may depend on any project file
+    return manifest
+
+
+def _triage(
+    path: str, manifest: Manifest | None, fix: FixMode | None, result: RunResult, settings: Settings
+) -> _Pending | None:
+    """Report ``path`` from the manifest, skip it, or say it needs analyzing."""
+    digest: str | None = None
+    if manifest is not None:
+        key = os.path.abspath(path)
+        state = manifest.state(key)
+        if state is not None and not state.holds_async:
+            return None
+        if state is not None:
+            digest = state.digest
+            cached = manifest.valid_result(key, digest, path)
+            # Stored diagnostics carry no fixes: a file with findings is analyzed again.
+            if cached is not None and not (fix is not None and cached.diagnostics):
+                _collect(result, settings, path, cached.diagnostics, cached.error)
+                return None
+    source = read_source(path)
+    if isinstance(source, FileError):
+        result.errors.append(source)
+        return None
+    if not might_hold_async(source.text):
+        return None
+    return _Pending(path, source.data, digest)
+
+
+def _remember(
+    manifest: Manifest, project: Project, item: _Pending, outcome: FixOutcome, seen: Reads
+) -> None:
+    assert item.digest is not None
+    paths = project.modules
+    reads = [os.path.abspath(paths[m]) for m in seen.modules if m in paths]
+    scans = {os.path.abspath(paths[m]): fns for m, fns in seen.scans.items() if m in paths}
+    manifest.store(os.path.abspath(item.path), item.digest, outcome.diagnostics, outcome.error, reads, scans)
 
 
 def _take_change(result: RunResult, outcome: FixOutcome, fix: FixMode | None) -> list[Diagnostic]:
@@ -136,6 +233,8 @@ def _take_change(result: RunResult, outcome: FixOutcome, fix: FixMode | None) ->
     if not fix.write:
         result.changes.append(change)
         return list(change.diagnostics_before)
+    from asyncsafe.fix import write_atomically
+
     error = write_atomically(change)
     if error is not None:
         result.errors.append(error)
@@ -145,23 +244,23 @@ def _take_change(result: RunResult, outcome: FixOutcome, fix: FixMode | None) ->
 
 
 def _analyze_all(
-    pending: list[tuple[str, bytes, str | None]],
+    pending: list[_Pending],
     settings: Settings,
     project: Project,
     jobs: int | None,
     fix: FixMode | None,
-) -> list[FixOutcome]:
+) -> list[Checked]:
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
-        return [_check_bytes(path, data, settings, fix, project) for path, data, _ in pending]
+        return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(project,)
     ) as pool:
         return list(
             pool.map(
                 _check_bytes,
-                [p for p, _, _ in pending],
-                [d for _, d, _ in pending],
+                [item.path for item in pending],
+                [item.data for item in pending],
                 [settings] * len(pending),
                 [fix] * len(pending),
                 chunksize=max(1, len(pending) // (workers * 4)),

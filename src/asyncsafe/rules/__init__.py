@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from asyncsafe.catalog import Catalog
-from asyncsafe.engine.events import Checker
-from asyncsafe.engine.scopes import TypeProvider
+if TYPE_CHECKING:  # importing the package (e.g. for ``codes``) must not load the engine
+    from asyncsafe.catalog import Catalog
+    from asyncsafe.engine.events import Checker
+    from asyncsafe.engine.scopes import TypeProvider
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
+from asyncsafe.engine.callgraph import SELF
 from asyncsafe.engine.events import CallSite, Checker, EvalSite, Fix
+from asyncsafe.engine.project_types import graph_for
 from asyncsafe.engine.values import Instance, Member, Ref, Value, canonical_name
 from asyncsafe.engine.walker import dotted
 from asyncsafe.rules.quotes import callee_texts, quote
@@ -31,7 +33,7 @@ class CatalogChecker(FixingChecker):
         if name is not None and not site.awaited:
             configured = self.ctx.catalog.configured_call(name)
         blocking = configured or self.lookup_call(site.callee)
-        if blocking is not None and self._applies(blocking, site.node):
+        if blocking is not None and self._applies(blocking, site.node) and not self._own_method(site.callee):
             fix = self._call_fix(site, blocking)
             self.report(site.node, blocking, fix, callee_texts(site.node))
 
@@ -57,6 +59,15 @@ class CatalogChecker(FixingChecker):
             blocking.suggestion(django, texts),
             fix=fix,
         )
+
+    def _own_method(self, callee: Value) -> bool:
+        """``self.name()`` where the project defines ``name`` (in the class or a project base):
+        the call runs that definition, which the call graph follows with the class of ``self``,
+        not the library API the catalog describes (e.g. ``self.exists()`` inside a session
+        store class of the project that implements ``exists`` on the filesystem)."""
+        if not isinstance(callee, Member) or callee.receiver.info != SELF:
+            return False
+        return graph_for(self.ctx).member(callee.receiver.type_name, callee.name) is not None
 
     def _call_fix(self, site: CallSite, blocking: Blocking) -> Fix | None:
         twin = blocking.twin_for(self.ctx.settings.django)
