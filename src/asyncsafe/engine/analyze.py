@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -20,6 +19,7 @@ from asyncsafe.engine.guard import (
     retry_deeper,
 )
 from asyncsafe.engine.modules import is_package_init, module_name_for
+from asyncsafe.engine.parse_gate import TOO_DEEP, gate
 from asyncsafe.engine.positions import spans
 from asyncsafe.engine.prefilter import might_hold_async
 from asyncsafe.engine.project import Project
@@ -42,36 +42,18 @@ class FileAnalysis:
 
 
 def parse(source: Source) -> cst.Module | FileError:
+    rejected = gate(source)  # CPython's verdict first; it also keeps libcst from crashing
+    if rejected is not None:
+        return rejected
     try:
         return cst.parse_module(source.text)
-    except cst.ParserSyntaxError as exc:
-        return _syntax_error(source, exc)
+    except cst.ParserSyntaxError as exc:  # not the file's fault: a limit of libcst's parser
+        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+        return FileError(source.path, f"could not parse (Python accepts this file, libcst does not): {message}")
     except (RecursionError, MemoryError):
-        return FileError(source.path, "could not parse: nesting too deep")
+        return FileError(source.path, TOO_DEEP)
     except Exception as exc:  # libcst's native parser can raise other errors on odd input
         return FileError(source.path, f"could not parse: {type(exc).__name__}: {exc}")
-
-
-def _syntax_error(source: Source, exc: cst.ParserSyntaxError) -> FileError:
-    """Locate the error with CPython's parser: libcst's native parser points past it."""
-    try:
-        compile(source.text, source.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as py_exc:
-        column = f", column {py_exc.offset}" if py_exc.offset else ""
-        return FileError(source.path, f"syntax error at line {py_exc.lineno}{column}: {py_exc.msg}")
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    else:  # not the file's fault: a limit of libcst's parser
-        reason = f"could not parse (Python accepts this file, libcst does not): {_first_line(exc)}"
-        return FileError(source.path, reason)
-    message = _first_line(exc)
-    return FileError(
-        source.path, f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}"
-    )
-
-
-def _first_line(exc: cst.ParserSyntaxError) -> str:
-    return str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
 
 
 def analyze_source(

@@ -39,7 +39,7 @@ TEST_FAIL_ENV = "ASYNCSAFE_TEST_FAIL"
 
 # Limits of the input, not bugs: no rule can go on once the stack or memory is exhausted.
 LIMITS: dict[type[BaseException], str] = {
-    RecursionError: "too deeply nested to analyze (Python's recursion limit)",
+    RecursionError: "too deeply nested to analyze",
     MemoryError: "too large to analyze (out of memory)",
 }
 _LIMIT_TYPES = (RecursionError, MemoryError)

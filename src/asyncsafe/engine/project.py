@@ -103,8 +103,11 @@ class Project:
 
         if module not in self._trees:
             source = self.source(module, track=track)
-            try:
-                self._trees[module] = cst.parse_module(source.text) if source else None
+            from asyncsafe.engine.parse_gate import gate
+
+            try:  # the gate keeps a pathological module from crashing libcst (and the run)
+                usable = source is not None and gate(source) is None
+                self._trees[module] = cst.parse_module(source.text) if source and usable else None
             except Exception:  # a broken file is reported when it is checked itself
                 self._trees[module] = None
         elif track:
