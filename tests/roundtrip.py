@@ -1,0 +1,68 @@
+"""The ``--fix`` round-trip properties, for one file's text (shared by tests and scripts/crashfree.py).
+
+A change must compile (when the original did), be idempotent (fixing the result changes nothing),
+and touch nothing but the lines of the findings it fixed, plus inserted import lines.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from asyncsafe.config import Settings
+from asyncsafe.engine.project import Project
+from asyncsafe.engine.source import Source
+from asyncsafe.fix import fix_source
+
+
+def roundtrip_problems(
+    source: Source, settings: Settings, project: Project | None = None, *, unsafe: bool = False
+) -> list[str]:
+    """What is wrong with fixing ``source`` (empty: nothing, or no fix applies)."""
+    outcome = fix_source(source, settings, project, unsafe=unsafe)
+    change = outcome.change
+    if outcome.error is not None or change is None:
+        return []
+    after = change.after.decode(source.encoding)
+    if after.startswith("\ufeff"):
+        after = after[1:]
+    problems = []
+    if _compiles(source.text) and not _compiles(after):
+        problems.append("the fixed file does not compile")
+    again = fix_source(Source(source.path, change.after, after, source.encoding), settings, project, unsafe=unsafe)
+    if again.change is not None:
+        problems.append("not idempotent: fixing the fixed file changes it again")
+    fixed_lines = {
+        line
+        for d in change.diagnostics_before
+        if d.fixable == "safe" or (unsafe and d.fixable == "unsafe")
+        for line in range(d.line, d.end_line + 1)
+    }
+    problems += _stray_edits(source.text, after, fixed_lines)
+    return problems
+
+
+def _stray_edits(before: str, after: str, fixed_lines: set[int]) -> list[str]:
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    problems = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        touched = set(range(i1 + 1, i2 + 1))
+        if touched - fixed_lines:
+            problems.append(f"lines {sorted(touched - fixed_lines)} changed but hold no fixed finding")
+        if tag == "insert" and not all(_is_import_or_blank(line) for line in new[j1:j2]):
+            problems.append(f"inserted lines that are not imports: {new[j1:j2]!r}")
+    return problems
+
+
+def _is_import_or_blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith(("import ", "from "))
+
+
+def _compiles(text: str) -> bool:
+    try:
+        compile(text, "<fixed>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
