@@ -6,8 +6,6 @@ and touch nothing but the lines of the findings it fixed, plus inserted import l
 
 from __future__ import annotations
 
-import difflib
-
 from asyncsafe.config import Settings
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.source import Source
@@ -42,17 +40,26 @@ def roundtrip_problems(
 
 
 def _stray_edits(before: str, after: str, fixed_lines: set[int]) -> list[str]:
+    """Changed lines that hold no fixed finding. Fixes rewrite within lines and may insert one
+    block of import (and blank) lines; a line diff can misalign repeated lines, so every place
+    such a block could sit is tried and the best alignment judged."""
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    problems = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if tag == "equal":
+    extra = len(new) - len(old)
+    if extra < 0:
+        return [f"the fixed file lost {-extra} lines"]
+    best: set[int] | None = None
+    for at in range(len(new) - extra + 1):
+        if not all(_is_import_or_blank(line) for line in new[at:at + extra]):
             continue
-        touched = set(range(i1 + 1, i2 + 1))
-        if touched - fixed_lines:
-            problems.append(f"lines {sorted(touched - fixed_lines)} changed but hold no fixed finding")
-        if tag == "insert" and not all(_is_import_or_blank(line) for line in new[j1:j2]):
-            problems.append(f"inserted lines that are not imports: {new[j1:j2]!r}")
-    return problems
+        kept = new[:at] + new[at + extra:]
+        stray = {number for number, (a, b) in enumerate(zip(old, kept), 1) if a != b} - fixed_lines
+        if best is None or len(stray) < len(best):
+            best = stray
+        if not best:
+            return []
+    if best is None:
+        return [f"{extra} inserted lines that are not imports"]
+    return [f"lines {sorted(best)} changed but hold no fixed finding"]
 
 
 def _is_import_or_blank(line: str) -> bool:

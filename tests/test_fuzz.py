@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from asyncsafe.config import load_settings
@@ -93,6 +93,12 @@ def test_damaged_sources_get_one_line_or_a_result(text: str) -> None:
 
 @examples(150)
 @given(snippet_modules(), st.booleans())
+# Found by the campaign: the inserted import shifts repeated lines; the checker once misaligned them.
+@example(
+    "import time\n\n\nasync def f0(request, url=None, user=None):\n    time.sleep(1)\n\n\n"
+    "async def f0(request, url=None, user=None):\n    await asyncio.sleep(1)\n",
+    False,
+)
 def test_fix_round_trip_on_generated_sources(text: str, unsafe: bool) -> None:
     source = Source("gen.py", text.encode("utf-8"), text, "utf-8")
     assert roundtrip_problems(source, SETTINGS, unsafe=unsafe) == []
