@@ -1,7 +1,7 @@
 """The ``--fix`` round-trip properties, for one file's text (shared by tests and scripts/crashfree.py).
 
 A change must compile (when the original did), be idempotent (fixing the result changes nothing),
-and touch nothing but the lines of the findings it fixed, plus inserted import lines.
+and touch nothing but lines that hold findings, plus inserted import lines.
 """
 
 from __future__ import annotations
@@ -29,12 +29,9 @@ def roundtrip_problems(
     again = fix_source(Source(source.path, change.after, after, source.encoding), settings, project, unsafe=unsafe)
     if again.change is not None:
         problems.append("not idempotent: fixing the fixed file changes it again")
-    fixed_lines = {
-        line
-        for d in change.diagnostics_before
-        if d.fixable == "safe" or (unsafe and d.fixable == "unsafe")
-        for line in range(d.line, d.end_line + 1)
-    }
+    # Lines holding a finding: a fix rewrites only there. (Not only the findings marked fixable
+    # at first: a fix can make another one possible, and fixing repeats until nothing is left.)
+    fixed_lines = {line for d in change.diagnostics_before for line in range(d.line, d.end_line + 1)}
     problems += _stray_edits(source.text, after, fixed_lines)
     return problems
 
