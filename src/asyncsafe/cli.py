@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--output-file", type=Path, metavar="FILE", help="write the report here instead of stdout")
     output.add_argument("--statistics", action="store_true", help="print a count per code instead of each finding")
     output.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary line")
+    output.add_argument("--verbose", "-v", action="store_true",
+                        help="print the traceback of an internal error (for a bug report)")
 
     rules = commands.add_parser("rules", help="list every rule code with its summary")
     rules.add_argument("--catalog", action="store_true",
@@ -115,6 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`asyncsafe rules | head`): that is not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_CLEAN
+    except Exception as exc:  # not tied to one file (those are caught per file): still one line
+        from asyncsafe.engine.guard import file_error
+
+        error = file_error("asyncsafe", exc, "the run")
+        print(error, file=sys.stderr)
+        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+            print(error.traceback, file=sys.stderr, end="")
+        return EXIT_ERROR
 
 
 def _dispatch(argv: Sequence[str] | None) -> int:
@@ -160,8 +170,12 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     fix = FixMode(write=not args.diff, unsafe=args.unsafe_fixes) if args.fix or args.diff else None
     result = run(args.paths or ["."], settings, use_cache=not args.no_cache, jobs=args.jobs, fix=fix)
-    for problem in (*result.errors, *result.warnings):
-        print(problem, file=sys.stderr)
+    for error in result.errors:
+        print(error, file=sys.stderr)
+        if args.verbose and error.traceback:
+            print(error.traceback, file=sys.stderr, end="")
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     if args.diff:
         _emit(args, "".join(change.diff() for change in result.changes))
         if not args.quiet:

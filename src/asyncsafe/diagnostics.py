@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -34,6 +34,8 @@ class FileError:
 
     path: str
     reason: str
+    # An internal error's traceback (``check --verbose`` prints it); not part of its identity.
+    traceback: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.path}: error: {self.reason}"

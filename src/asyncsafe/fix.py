@@ -52,14 +52,43 @@ class FixOutcome:
     warning: str | None = None  # a fix that was refused; its findings stay reported
 
 
+# A fix can enable another (the first ``import asyncio`` makes ``asyncio`` free to use elsewhere):
+# fixing is repeated on the result while something fixable remains, so that --fix is idempotent.
+MAX_PASSES = 3
+
+
 def fix_source(
     source: Source, settings: Settings, project: Project | None = None, *, unsafe: bool = False
 ) -> FixOutcome:
     """Analyze, fix what is certain, verify, and report what remains. Writes nothing."""
+    outcome = _fix_once(source, settings, project, unsafe=unsafe)
+    for _ in range(MAX_PASSES - 1):
+        change = outcome.change
+        if change is None or not any(_applies(d, unsafe) for d in outcome.diagnostics):
+            break
+        text = change.after.decode(source.encoding)
+        again = _fix_once(Source(source.path, change.after, text, source.encoding), settings, project, unsafe=unsafe)
+        if again.change is None or again.error is not None:
+            break
+        merged = FileChange(
+            source.path, source.data, again.change.after, source.encoding,
+            change.fixed + again.change.fixed, change.diagnostics_before,
+        )
+        outcome = FixOutcome(again.diagnostics, change=merged, warning=again.warning)
+    return outcome
+
+
+def _applies(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    return diagnostic.fixable == "safe" or (unsafe and diagnostic.fixable == "unsafe")
+
+
+def _fix_once(
+    source: Source, settings: Settings, project: Project | None, *, unsafe: bool
+) -> FixOutcome:
     analysis = analyze_source(source, settings, project=project)
-    if analysis.error is not None:
-        return FixOutcome([], analysis.error)
     reported = drop_ignored(settings, source.path, apply_noqa(analysis.diagnostics, source.text))
+    if analysis.error is not None:  # a file some rule failed on is reported, never rewritten
+        return FixOutcome(reported, analysis.error)
     chosen = {
         id(fix): (diagnostic.code, fix)
         for diagnostic in reported

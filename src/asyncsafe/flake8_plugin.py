@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from asyncsafe import __version__
 from asyncsafe.config import OPTIONS, ConfigError, Settings, find_config, load_settings
+from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.analyze import analyze_source
-from asyncsafe.engine.prefilter import might_hold_async
+from asyncsafe.engine.guard import file_error, is_internal
 from asyncsafe.engine.noqa import drop_ignored
+from asyncsafe.engine.prefilter import might_hold_async
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.source import Source
 from asyncsafe.rules.registry import all_rules
@@ -56,6 +58,9 @@ HELP = {
 }
 
 Result = tuple[int, int, str, type[Any]]
+
+# Not a rule: the code under which flake8 shows that asyncsafe failed on a file.
+INTERNAL_ERROR_CODE = "ASF000"
 
 
 def flake8_keys() -> list[str]:
@@ -120,18 +125,35 @@ class Plugin:
             cls.state.project()
 
     def run(self) -> Iterator[Result]:
+        """The file's findings. An internal error is one ``ASF000`` line at the top of the file
+        (flake8 would otherwise abort the whole run); the other rules' findings still follow."""
+        try:
+            results = list(self._results())
+        except Exception as exc:
+            results = [self._internal_error(file_error(self.filename, exc))]
+        yield from results
+
+    def _results(self) -> Iterator[Result]:
         text = "".join(self.lines)
         if not might_hold_async(text):
             return
         state = type(self).current_state()
         source = Source(self.filename, b"", text, "utf-8")
         analysis = analyze_source(source, state.settings, project=state.project())
-        if analysis.error is not None:
+        if is_internal(analysis.error):
+            assert analysis.error is not None
+            yield self._internal_error(analysis.error)
+        elif analysis.error is not None:  # a syntax error: flake8 reports E999 itself
             LOG.warning("asyncsafe: %s", analysis.error)
             return
         for diagnostic in drop_ignored(state.settings, self.filename, analysis.diagnostics):
             message = f"{diagnostic.code} {diagnostic.message}"
             yield diagnostic.line, diagnostic.column - 1, message, type(self)
+
+    def _internal_error(self, error: FileError) -> Result:
+        if error.traceback:
+            LOG.warning("asyncsafe: %s\n%s", error, error.traceback)  # shown by `flake8 -v`
+        return 1, 0, f"{INTERNAL_ERROR_CODE} {error.reason}", type(self)
 
     @classmethod
     def current_state(cls) -> RunState:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -12,7 +11,15 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.events import FileContext, Finding, Fix
 from asyncsafe.engine.exports import ProjectExports
+from asyncsafe.engine.guard import (
+    RuleFailures,
+    fail_if_injected,
+    file_error,
+    guard_checkers,
+    retry_deeper,
+)
 from asyncsafe.engine.modules import is_package_init, module_name_for
+from asyncsafe.engine.parse_gate import TOO_DEEP, gate
 from asyncsafe.engine.positions import spans
 from asyncsafe.engine.prefilter import might_hold_async
 from asyncsafe.engine.project import Project
@@ -35,29 +42,18 @@ class FileAnalysis:
 
 
 def parse(source: Source) -> cst.Module | FileError:
+    rejected = gate(source)  # CPython's verdict first; it also keeps libcst from crashing
+    if rejected is not None:
+        return rejected
     try:
         return cst.parse_module(source.text)
-    except cst.ParserSyntaxError as exc:
-        return _syntax_error(source, exc)
+    except cst.ParserSyntaxError as exc:  # not the file's fault: a limit of libcst's parser
+        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+        return FileError(source.path, f"could not parse (Python accepts this file, libcst does not): {message}")
     except (RecursionError, MemoryError):
-        return FileError(source.path, "could not parse: nesting too deep")
+        return FileError(source.path, TOO_DEEP)
     except Exception as exc:  # libcst's native parser can raise other errors on odd input
         return FileError(source.path, f"could not parse: {type(exc).__name__}: {exc}")
-
-
-def _syntax_error(source: Source, exc: cst.ParserSyntaxError) -> FileError:
-    """Locate the error with CPython's parser: libcst's native parser points past it."""
-    try:
-        compile(source.text, source.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as py_exc:
-        column = f", column {py_exc.offset}" if py_exc.offset else ""
-        return FileError(source.path, f"syntax error at line {py_exc.lineno}{column}: {py_exc.msg}")
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-    return FileError(
-        source.path, f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}"
-    )
 
 
 def analyze_source(
@@ -74,7 +70,10 @@ def analyze_source(
     if isinstance(module, FileError):
         return FileAnalysis(source.path, error=module)
     catalog = catalog or configured_catalog(settings.blocking_calls)
-    return analyze_module(source.path, module, settings, catalog, project)
+    try:
+        return retry_deeper(lambda: analyze_module(source.path, module, settings, catalog, project))
+    except Exception as exc:  # a bug (or a limit) on this file must not end the run
+        return FileAnalysis(source.path, error=file_error(source.path, exc))
 
 
 def build_context(
@@ -111,7 +110,9 @@ def analyze_module(
     from asyncsafe.rules import load_rules
 
     ctx = build_context(path, settings, catalog, project)
-    walker = Walker(ctx, [checker(ctx) for checker in load_rules()])
+    failures = RuleFailures(path)
+    walker = Walker(ctx, guard_checkers([checker(ctx) for checker in load_rules()], failures))
+    fail_if_injected(path)
     walker.run(module)
     in_async: list[Finding] = []
     in_sync: list[Finding] = []
@@ -126,6 +127,7 @@ def analyze_module(
         functions=walker.functions,
         module=module,
         fixes=fixes,
+        error=failures.error(),  # the other rules' diagnostics stand
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 from asyncsafe.config import Settings
@@ -22,7 +23,7 @@ def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[File
             for identity, file in _walk(path, settings, visited_dirs, errors):
                 found.setdefault(identity, file)
         elif not os.path.exists(path):
-            errors.append(FileError(path, "broken symbolic link"))
+            errors.append(FileError(path, _broken_link(path)))
         elif not settings.is_excluded(path, user_only=True):
             stat = os.stat(path)
             found.setdefault((stat.st_dev, stat.st_ino), path)
@@ -72,3 +73,12 @@ def _walk(
         except OSError:
             continue
     return files
+
+
+def _broken_link(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"

@@ -87,8 +87,11 @@ class Project:
 
         source = self.source(module, track=track)
         if module not in self._trees:
-            try:
-                self._trees[module] = cst.parse_module(source.text) if source else None
+            from asyncsafe.engine.parse_gate import gate
+
+            try:  # the gate keeps a pathological module from crashing libcst (and the run)
+                usable = source is not None and gate(source) is None
+                self._trees[module] = cst.parse_module(source.text) if source and usable else None
             except Exception:  # a broken file is reported when it is checked itself
                 self._trees[module] = None
         return self._trees[module]

@@ -17,6 +17,7 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.cache import CACHE_DIR_NAME, engine_fingerprint
 from asyncsafe.engine.discover import discover
+from asyncsafe.engine.guard import file_error, is_internal
 from asyncsafe.engine.manifest import Manifest
 from asyncsafe.engine.noqa import apply_noqa, drop_ignored
 from asyncsafe.engine.prefilter import might_hold_async, might_hold_async_data
@@ -84,6 +85,22 @@ def _check_bytes(
     fix: FixMode | None = None,
     project: Project | None = None,
 ) -> Checked:
+    # Runs in pool workers: whatever escapes one file must come back as that file's error.
+    try:
+        return _check_bytes_unguarded(path, data, settings, fix, project)
+    except Exception as exc:
+        from asyncsafe.fix import FixOutcome
+
+        return Checked(FixOutcome([], file_error(path, exc)))
+
+
+def _check_bytes_unguarded(
+    path: str,
+    data: bytes,
+    settings: Settings,
+    fix: FixMode | None,
+    project: Project | None,
+) -> Checked:
     from asyncsafe.fix import FixOutcome
 
     source = decode_source(path, data)
@@ -135,7 +152,8 @@ def run(
             pending.append(found)
     analyzed = _analyze_all(pending, settings, project, jobs, fix)
     for item, checked in zip(pending, analyzed):
-        if manifest is not None and item.digest is not None and fix is None:
+        cacheable = fix is None and not is_internal(checked.outcome.error)  # a bug is not a result
+        if manifest is not None and item.digest is not None and cacheable:
             _remember(manifest, project, item, checked.outcome, checked.reads)
         diagnostics = _take_change(result, checked.outcome, fix)
         _collect(result, settings, item.path, diagnostics, checked.outcome.error)
@@ -249,6 +267,5 @@ def _collect(
     error: FileError | None,
 ) -> None:
     if error is not None:
-        result.errors.append(error)
-        return
+        result.errors.append(error)  # with diagnostics only when a single rule failed
     result.diagnostics.extend(drop_ignored(settings, path, diagnostics))

@@ -170,10 +170,7 @@ class Resolver:
         if isinstance(node, cst.Name):
             return self.lookup(node.value)
         if isinstance(node, cst.Attribute):
-            assigned = self._assigned_path(node)
-            if assigned is not None:
-                return assigned
-            return self.member(self.resolve(node.value), node.attr.value)
+            return self._resolve_attribute(node, dotted(node))
         if isinstance(node, cst.Call):
             return self.call_result(self.resolve(node.func), node)
         if isinstance(node, cst.Await):
@@ -194,11 +191,21 @@ class Resolver:
             )
         return UNKNOWN
 
-    def _assigned_path(self, node: cst.Attribute) -> Value | None:
+    def _resolve_attribute(self, node: cst.Attribute, path: str | None) -> Value:
+        """``path`` is ``dotted(node)``, handed down the chain: computing it at every link made
+        resolving an n-link chain O(n^2)."""
+        assigned = self._assigned_path(path) if path is not None else None
+        if assigned is not None:
+            return assigned
+        if isinstance(node.value, cst.Attribute):
+            base_path = path.rpartition(".")[0] if path is not None else None
+            receiver = self._resolve_attribute(node.value, base_path)
+        else:
+            receiver = self.resolve(node.value)
+        return self.member(receiver, node.attr.value)
+
+    def _assigned_path(self, path: str) -> Value | None:
         """What ``a.b.c = value`` stored earlier in the enclosing function scopes, if anything."""
-        path = dotted(node)
-        if path is None:
-            return None
         for scope in reversed(self.scopes):
             if scope.kind is ScopeKind.MODULE:
                 return None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import io
-import tokenize
+import os
 import re
+import stat
+import tokenize
 from dataclasses import dataclass
 
 from asyncsafe.diagnostics import FileError
@@ -47,10 +50,26 @@ def _declares_encoding(data: bytes) -> bool:
 
 def read_source(path: str) -> Source | FileError:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        # Non-blocking open: opening a FIFO for reading would otherwise wait for a writer forever.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except IsADirectoryError:
         return FileError(path, "is a directory")
     except OSError as exc:
-        return FileError(path, f"cannot read: {exc.strerror or exc}")
+        return FileError(path, f"cannot read: {_os_reason(exc)}")
+    with open(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            return FileError(path, "is a directory")
+        if not stat.S_ISREG(mode):
+            return FileError(path, "not a regular file (a FIFO, socket or device); skipped")
+        try:
+            data = handle.read()
+        except OSError as exc:
+            return FileError(path, f"cannot read: {_os_reason(exc)}")
     return decode_source(path, data)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return exc.strerror or str(exc)

@@ -58,6 +58,8 @@ USER_AWAITABLES = frozenset({"django.contrib.auth.aauthenticate", "django.contri
 class DjangoRequestTypes(FileTypes):
     """Type knowledge for requests, users, sessions, Channels scopes and caches."""
 
+    _frameworks_cache: tuple[tuple[int, int], tuple[bool, bool, bool]] | None = None
+
     def ancestry(self, qualname: str) -> Ancestry:
         assert self.ctx is not None, "start_file() was not called"
         return ancestry(OrmTypes.of(self.ctx).index, qualname)
@@ -70,10 +72,9 @@ class DjangoRequestTypes(FileTypes):
         and no other web framework: a view, a middleware, an admin or a view helper."""
         if name != "request" or position != 0 or self._is_pytest_function(function, resolver):
             return None
-        imported = _module_imports(resolver)
-        if not _uses(imported, DJANGO_FAMILY) or _uses(imported, OTHER_WEB_FRAMEWORKS):
+        uses_django, uses_other, uses_drf = self._frameworks(resolver)
+        if not uses_django or uses_other:
             return None
-        uses_drf = _uses(imported, DRF_FAMILY)
         if function.class_qualname is not None:
             if function.qualname.rpartition(".")[2] in MIDDLEWARE_HOOKS:
                 return HTTP_REQUEST  # only Django's handler calls these
@@ -82,6 +83,19 @@ class DjangoRequestTypes(FileTypes):
             return DRF_REQUEST  # @api_view: DRF authenticates before the body runs
         nested = "<locals>" in function.qualname
         return SOME_REQUEST if nested and uses_drf else HTTP_REQUEST
+
+    def _frameworks(self, resolver: Resolver) -> tuple[bool, bool, bool]:
+        """Whether the module imports Django, another web framework, DRF. Asked once per
+        ``request`` parameter, so kept until the module's bindings change (a generated module
+        of thousands of views made this quadratic)."""
+        module = resolver.scopes[0] if resolver.scopes else None
+        key = (id(module), len(module.bindings) if module is not None else 0)
+        cached = self._frameworks_cache
+        if cached is None or cached[0] != key:
+            imported = _module_imports(resolver)
+            flags = tuple(_uses(imported, f) for f in (DJANGO_FAMILY, OTHER_WEB_FRAMEWORKS, DRF_FAMILY))
+            cached = self._frameworks_cache = (key, (flags[0], flags[1], flags[2]))
+        return cached[1]
 
     def _is_pytest_function(self, function: FunctionInfo, resolver: Resolver) -> bool:
         """pytest's own ``request`` fixture: in fixtures and in test functions of test modules,

@@ -13,6 +13,7 @@ import libcst as cst
 
 from asyncsafe.engine.events import Checker, FileContext, Fix
 from asyncsafe.engine.scopes import BUILTIN_NAMES, FunctionInfo, Resolver, ScopeKind
+from asyncsafe.engine.traverse import FastVisitor
 from asyncsafe.engine.values import Ref
 
 COMPREHENSIONS_ALLOWING_ASYNC = (cst.ListComp, cst.SetComp, cst.DictComp)
@@ -254,26 +255,42 @@ def _visibly_bound(resolver: Resolver, name: str) -> bool:
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
-    finder = _NameFinder(name)
-    node.visit(finder)
-    return finder.found
+    return name in _mentioned_names(node)
 
 
-class _NameFinder(cst.CSTVisitor):
-    def __init__(self, name: str) -> None:
+# Names each function mentions, for the function being fixed (an identity check guards ids).
+# Asked once per fix: visiting the whole function each time made fixing an n-line function O(n^2).
+_MENTIONED: dict[int, tuple[cst.CSTNode, frozenset[str]]] = {}
+
+
+def _mentioned_names(node: cst.CSTNode) -> frozenset[str]:
+    cached = _MENTIONED.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    finder = _NameFinder()
+    finder.walk(node)
+    if len(_MENTIONED) > 64:
+        _MENTIONED.clear()
+    _MENTIONED[id(node)] = (node, frozenset(finder.names))
+    return frozenset(finder.names)
+
+
+class _NameFinder(FastVisitor):
+    """Every variable name used: not ``x.name`` (an attribute) nor ``f(name=...)`` (a keyword)."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.name = name
-        self.found = False
+        self.names: set[str] = set()
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.found:
-            return False
-        if isinstance(node, cst.Attribute):  # `x.name` does not use the variable `name`
-            node.value.visit(self)
-            return False
-        if isinstance(node, cst.Arg) and node.keyword is not None:  # nor does `f(name=...)`
-            node.value.visit(self)
-            return False
-        if isinstance(node, cst.Name) and node.value == self.name:
-            self.found = True
-        return not self.found
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        self.walk(node.value)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        if node.keyword is None:
+            return True
+        self.walk(node.value)
+        return False
