@@ -48,10 +48,17 @@ class Row:
     findings: int
 
 
+# As installed: Python may keep bytecode (an editable install under PYTHONDONTWRITEBYTECODE would
+# compile asyncsafe's modules from source on every run, which no installed tool does).
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(command: list[str], cwd: Path | None = None) -> Sample:
     """One run of ``command``: wall, CPU and peak RSS from the kernel's accounting of the child."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV
+    )
     stdout = process.stdout.read() if process.stdout else ""
     _, _, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start

@@ -9,10 +9,10 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
+
+from asyncsafe._dist import distribution_version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -161,11 +161,7 @@ def validate_selector(selector: str, where: str) -> str:
 
 
 def installed_django_version() -> str:
-    try:
-        major, minor = package_version("django").split(".")[:2]
-    except (PackageNotFoundError, ValueError):
-        return NEWEST_DJANGO
-    found = f"{major}.{minor}"
+    found = ".".join((distribution_version("django") or "").split(".")[:2])
     return found if found in KNOWN_DJANGO_VERSIONS else NEWEST_DJANGO
 
 

@@ -35,9 +35,11 @@ def _walk(
     settings: Settings,
     visited: set[tuple[int, int]],
     errors: list[FileError],
+    nested: bool = False,
 ) -> list[tuple[tuple[int, int], str]]:
     """(identity, path) of every Python file below ``directory``; the identity (device, inode)
-    makes a file reached twice (through a symlink, or also named on the command line) count once."""
+    makes a file reached twice (through a symlink, or also named on the command line) count once.
+    A virtualenv (a directory holding ``pyvenv.cfg``) below a named directory is skipped."""
     try:
         stat = os.stat(directory)
     except OSError:
@@ -51,6 +53,8 @@ def _walk(
     except OSError as exc:
         errors.append(FileError(directory, f"cannot read directory: {exc.strerror or exc}"))
         return []
+    if nested and any(entry.name == "pyvenv.cfg" for entry in entries):
+        return []
     files: list[tuple[tuple[int, int], str]] = []
     excludes = settings.excludes()
     for entry in entries:
@@ -63,8 +67,7 @@ def _walk(
             continue
         try:
             if entry.is_dir():
-                if not os.path.exists(os.path.join(path, "pyvenv.cfg")):
-                    files.extend(_walk(path, settings, visited, errors))
+                files.extend(_walk(path, settings, visited, errors, nested=True))
             elif entry.name.endswith(".py") and entry.is_file():
                 # scandir knows a plain file's inode for free; a symlink's target needs a stat
                 target = entry.stat() if entry.is_symlink() else None

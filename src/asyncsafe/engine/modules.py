@@ -5,18 +5,26 @@ from __future__ import annotations
 import os
 
 
-def module_name_for(path: str) -> str:
-    """``pkg/sub/mod.py`` -> ``pkg.sub.mod`` walking up while ``__init__.py`` exists."""
-    absolute = os.path.abspath(path)
-    directory, filename = os.path.split(absolute)
+def module_name_for(path: str, packages: dict[str, tuple[str, ...]] | None = None) -> str:
+    """``pkg/sub/mod.py`` -> ``pkg.sub.mod`` walking up while ``__init__.py`` exists.
+
+    ``packages``: what is known of directories already (pass one dict for many files of a tree).
+    """
+    directory, filename = os.path.split(os.path.abspath(path))
     stem = os.path.splitext(filename)[0]
-    parts = [] if stem == "__init__" else [stem]
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
-        directory, package = os.path.split(directory)
-        parts.append(package)
-        if not package:
-            break
-    return ".".join(reversed(parts)) or stem
+    parts = _package_parts(directory, {} if packages is None else packages)
+    if stem != "__init__":
+        parts = (*parts, stem)
+    return ".".join(parts) or stem
+
+
+def _package_parts(directory: str, known: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The package names ``directory`` is nested in, itself included (empty: not a package)."""
+    if directory not in known:
+        parent, name = os.path.split(directory)
+        inside = bool(name) and os.path.isfile(os.path.join(directory, "__init__.py"))
+        known[directory] = (*_package_parts(parent, known), name) if inside else ()
+    return known[directory]
 
 
 def is_package_init(path: str) -> bool:

@@ -49,8 +49,9 @@ class Project:
         else:
             files, _ = discover([self.root, *self.extra_files], self.settings)
         mapping: dict[str, str] = {}
+        packages: dict[str, tuple[str, ...]] = {}
         for path in files:
-            mapping.setdefault(module_name_for(path), path)
+            mapping.setdefault(module_name_for(path, packages), path)
         return mapping
 
     def module_of(self, qualname: str) -> tuple[str, str] | None:

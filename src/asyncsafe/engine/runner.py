@@ -8,7 +8,6 @@ over an unchanged tree stats files and prints what the manifest holds.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -244,6 +243,8 @@ def _analyze_all(
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
         return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
+    from concurrent.futures import ProcessPoolExecutor  # only when it pays: not on a warm run
+
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(project,)
     ) as pool:
