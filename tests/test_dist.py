@@ -1,0 +1,16 @@
+"""Versions read from ``*.dist-info`` names agree with ``importlib.metadata``."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from asyncsafe._dist import distribution_version
+
+
+def test_installed_versions_match_importlib_metadata() -> None:
+    for name in ("django", "Django", "libcst", "asgiref", "flake8"):
+        assert distribution_version(name) == version(name)
+
+
+def test_a_missing_distribution_is_none() -> None:
+    assert distribution_version("surely-not-installed-asyncsafe-probe") is None
