@@ -72,13 +72,17 @@ def median_row(name: str, command: list[str], repeat: int, before: Callable[[], 
         if before:
             before()
         samples.append(measure(command))
-    findings = len([line for line in samples[-1].stdout.splitlines() if ": " in line])
+    return summarize(name, samples)
+
+
+def summarize(name: str, samples: list[Sample]) -> Row:
+    """Medians of the samples; findings counted in the last one."""
     return Row(
         name,
         statistics.median(s.wall for s in samples),
         statistics.median(s.cpu for s in samples),
         statistics.median(s.rss_mib for s in samples),
-        findings,
+        len([line for line in samples[-1].stdout.splitlines() if ": " in line]),
     )
 
 
@@ -139,14 +143,7 @@ def edit_row(name: str, command: list[str], files: list[Path]) -> Row:
             samples.append(measure(command))
         finally:
             target.write_bytes(original)
-    findings = len([line for line in samples[-1].stdout.splitlines() if ": " in line])
-    return Row(
-        name,
-        statistics.median(s.wall for s in samples),
-        statistics.median(s.cpu for s in samples),
-        statistics.median(s.rss_mib for s in samples),
-        findings,
-    )
+    return summarize(name, samples)
 
 
 def bench(corpus: str, repeat: int, skip_flake8_async: bool) -> list[Row]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from asyncsafe._dist import distribution_version
+from asyncsafe._dist import dist_info_version, distribution_version
 
 
 def test_installed_versions_match_importlib_metadata() -> None:
     for name in ("django", "Django", "libcst", "asgiref", "flake8"):
+        assert dist_info_version(name) == version(name)  # the fast path alone, no fallback
         assert distribution_version(name) == version(name)
 
 

@@ -174,3 +174,15 @@ def test_an_unreadable_file_met_while_walking(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines() == ["locked.py: error: cannot read: Permission denied"]
     assert result.stdout.startswith(GOOD_LINE)
+
+
+def test_a_named_fifo_does_not_hang_a_cached_run(tmp_path: Path) -> None:
+    """The cache's manifest hashes files before anything else reads them: it must refuse a FIFO
+    too, not wait for a writer (the run above is uncached)."""
+    (tmp_path / "zz_good.py").write_text(GOOD, encoding="utf-8")
+    os.mkfifo(tmp_path / "fifo.py")
+    for _ in range(2):  # the first run writes the manifest, the second reads it
+        result = run_cli("check", "-q", "fifo.py", "zz_good.py", cwd=tmp_path)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.splitlines() == ["fifo.py: error: not a regular file (a FIFO, socket or device); skipped"]
+        assert [row.split(" ")[0] for row in result.stdout.splitlines()] == ["zz_good.py:5:5:"]

@@ -12,6 +12,12 @@ _NORMALIZE = re.compile(r"[-_.]+")
 
 def distribution_version(name: str) -> str | None:
     """The version of the installed distribution ``name``, or None when it is not installed."""
+    # egg-info and other layouts: the slow, complete lookup
+    return dist_info_version(name) or _from_metadata(name)
+
+
+def dist_info_version(name: str) -> str | None:
+    """The fast path: the version in a ``<name>-<version>.dist-info`` directory on ``sys.path``."""
     wanted = _NORMALIZE.sub("_", name).lower()
     for entry in sys.path:
         try:
@@ -23,7 +29,7 @@ def distribution_version(name: str) -> str | None:
                 project, _, version = found[: -len(".dist-info")].partition("-")
                 if version and _NORMALIZE.sub("_", project).lower() == wanted:
                     return version
-    return _from_metadata(name)  # egg-info and other layouts: the slow, complete lookup
+    return None
 
 
 def _from_metadata(name: str) -> str | None:

@@ -13,9 +13,10 @@ from typing import Any
 
 from asyncsafe.config import Settings
 from asyncsafe.engine.cache import Cache
-from asyncsafe.engine.manifest import resolve_signature, signature_name
+from asyncsafe.engine.manifest import digest_of, resolve_signature, signature_name
 from asyncsafe.engine.outline import Outline
-from asyncsafe.engine.project import Project, ScanSignature
+from asyncsafe.engine.project import Project
+from asyncsafe.engine.reads import ScanSignature
 from asyncsafe.engine.reads import Reads
 
 
@@ -164,5 +165,5 @@ class FactsCache:
         if module not in self._digests:
             source = self.project.source(module, track=False)
             data = source.data if source is not None else b"<missing>"
-            self._digests[module] = hashlib.sha256(data).hexdigest()
+            self._digests[module] = digest_of(data)
         return self._digests[module]

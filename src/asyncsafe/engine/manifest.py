@@ -32,7 +32,8 @@ from typing import Any
 
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.cache import ensure_gitignore
-from asyncsafe.engine.project import ScanSignature
+from asyncsafe.engine.reads import ScanSignature
+from asyncsafe.engine.source import read_bytes
 
 FORMAT = 2
 
@@ -109,11 +110,12 @@ class Manifest:
         if known is not None and (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns):
             self._fresh.add(path)
             return known
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            return None
-        return self.record(path, data, stat)
+        data = read_bytes(path)  # never waits on a FIFO: those are refused when checked
+        return None if isinstance(data, FileError) else self.record(path, data, stat)
+
+    def bytes_read(self, path: str) -> bytes | None:
+        """What ``state()`` read of ``path`` in this run (None if its ``stat`` spared the read)."""
+        return self._data.get(path)
 
     def record(self, path: str, data: bytes, stat: os.stat_result | None = None) -> FileState:
         """``path`` was just read as ``data``."""
@@ -192,12 +194,9 @@ class Manifest:
             return
         missing = [fn for fn in signatures if signature_name(fn) not in state.scans]
         if missing:
-            data = self._data.get(path)
-            if data is None:
-                try:
-                    data = Path(path).read_bytes()
-                except OSError:
-                    return
+            data = self._data.get(path) or read_bytes(path)
+            if isinstance(data, FileError):
+                return
             text = data.decode("utf-8", errors="replace")
             state.scans.update({signature_name(fn): fn(text) for fn in missing})
             self._dirty = True

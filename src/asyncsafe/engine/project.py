@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run n
     import libcst as cst
 
 T = TypeVar("T")
-__all__ = ["Project", "ScanSignature"]
 
 
 @dataclass

@@ -194,7 +194,9 @@ def _triage(
             if cached is not None and not (fix is not None and cached.diagnostics):
                 _collect(result, settings, path, cached.diagnostics, cached.error)
                 return None
-    source = read_source(path)
+    # The bytes the manifest just hashed, when it read them: read once, and the digest is theirs.
+    data = manifest.bytes_read(os.path.abspath(path)) if manifest is not None else None
+    source = decode_source(path, data) if data is not None else read_source(path)
     if isinstance(source, FileError):
         result.errors.append(source)
         return None

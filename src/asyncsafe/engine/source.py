@@ -49,6 +49,13 @@ def _declares_encoding(data: bytes) -> bool:
 
 
 def read_source(path: str) -> Source | FileError:
+    data = read_bytes(path)
+    return data if isinstance(data, FileError) else decode_source(path, data)
+
+
+def read_bytes(path: str) -> bytes | FileError:
+    """A regular file's bytes; anything else (a directory, a FIFO, a device) is refused, never
+    waited on."""
     try:
         # Non-blocking open: opening a FIFO for reading would otherwise wait for a writer forever.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -63,10 +70,9 @@ def read_source(path: str) -> Source | FileError:
         if not stat.S_ISREG(mode):
             return FileError(path, "not a regular file (a FIFO, socket or device); skipped")
         try:
-            data = handle.read()
+            return handle.read()
         except OSError as exc:
             return FileError(path, f"cannot read: {_os_reason(exc)}")
-    return decode_source(path, data)
 
 
 def _os_reason(exc: OSError) -> str:
