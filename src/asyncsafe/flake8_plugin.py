@@ -82,11 +82,11 @@ class RunState:
 
     def project(self) -> Project:
         if self._project is None:
-            self._project = Project(self.settings.root, self.settings, extra_files=self.paths)
+            self._project = Project(self.settings.base, self.settings, extra_files=self.paths)
             count = len(self._project.modules)
             LOG.info(
                 "asyncsafe: project index built: %d modules under %s (pid %d)",
-                count, os.path.abspath(self.settings.root), os.getpid(),
+                count, os.path.abspath(self.settings.base), os.getpid(),
             )
         return self._project
 

@@ -135,13 +135,15 @@ def run(
     use_cache: bool = True,
     jobs: int | None = None,
     fix: FixMode | None = None,
+    discovered: tuple[list[str], list[FileError]] | None = None,
 ) -> RunResult:
-    """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``)."""
-    files, errors = discover(paths, settings)
+    """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``).
+    ``discovered``: the files of ``paths`` when the caller already found them."""
+    files, errors = discovered if discovered is not None else discover(paths, settings)
     result = RunResult(errors=list(errors), files_checked=len(files))
     project = Project(
-        settings.root, settings, extra_files=tuple(files), use_cache=use_cache,
-        files_under_root=tuple(files) if _covers_root(paths, settings.root) else None,
+        settings.base, settings, extra_files=tuple(files), use_cache=use_cache,
+        files_under_root=tuple(files) if _covers_root(paths, settings.base) else None,
     )
     manifest = _open_manifest(settings, project) if use_cache else None
     pending: list[_Pending] = []
@@ -171,7 +173,7 @@ def _covers_root(paths: list[str], root: str) -> bool:
 
 def _open_manifest(settings: Settings, project: Project) -> Manifest:
     layout = [os.path.abspath(path) for path in project.modules.values()]
-    directory = Path(settings.root) / CACHE_DIR_NAME / engine_fingerprint()
+    directory = Path(settings.base) / CACHE_DIR_NAME / engine_fingerprint()
     manifest = Manifest(directory, settings.fingerprint(), layout, might_hold_async_data)
     manifest.refresh(layout)  # any result may depend on any project file
     return manifest
