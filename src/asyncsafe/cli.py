@@ -35,7 +35,10 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def _code_list(option: str) -> Callable[[str], tuple[str, ...]]:
     def parse(value: str) -> tuple[str, ...]:
         try:
-            return tuple(validate_selector(v, f"error: {option}") for v in value.split(",") if v.strip())
+            items = value.split(",")
+            if len(items) > 1 and items[-1].strip() == "":
+                items.pop()  # "ASF3," is a trailing comma, not an empty code
+            return tuple(validate_selector(v, f"error: {option}") for v in items)
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(str(exc).removeprefix(f"error: {option}: ")) from exc
 

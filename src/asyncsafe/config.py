@@ -413,11 +413,17 @@ def _configures(pyproject: Path, strict: bool) -> bool:
     """Whether a pyproject.toml holds a ``[tool.asyncsafe]`` table. ``strict``: a malformed
     ``tool`` (not a table) is an error rather than "no configuration here"."""
     try:
-        if b"asyncsafe" not in pyproject.read_bytes():
-            return False
+        ours = b"asyncsafe" in pyproject.read_bytes()
     except OSError:
         return False
-    data = _read_toml(pyproject)
+    if not ours and not strict:
+        return False  # not even parsed: an invalid file of someone else's is never fatal
+    try:
+        data = _read_toml(pyproject)
+    except ConfigError:
+        if ours:
+            raise
+        return False
     tool = data.get("tool", {})
     if not isinstance(tool, dict):
         if strict:
