@@ -27,7 +27,7 @@ from asyncsafe.config import (
 from asyncsafe.projectinfo.resolve import Resolver, grouped_files
 
 if TYPE_CHECKING:
-    from asyncsafe.engine.runner import RunResult
+    from asyncsafe.run.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_CLEAN
     except Exception as exc:  # not tied to one file (those are caught per file): still one line
-        from asyncsafe.engine.guard import file_error
+        from asyncsafe.run.guard import file_error
 
         error = file_error("asyncsafe", exc, "the run")
         print(error, file=sys.stderr)
@@ -198,8 +198,8 @@ def _resolver(args: argparse.Namespace) -> Resolver:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from asyncsafe.engine.runner import FixMode, RunResult, run
     from asyncsafe.report import FORMATS, fixed_line, statistics, summary
+    from asyncsafe.run.runner import FixMode, RunResult, run
 
     paths = args.paths or ["."]
     resolver = _resolver(args)

@@ -15,7 +15,7 @@ from typing import Any
 from asyncsafe._dist import distribution_version
 from asyncsafe.config import KNOWN_DJANGO_VERSIONS, Settings, find_config_from, load_settings
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.discover import discover
+from asyncsafe.engine.input.discover import discover
 from asyncsafe.projectinfo.django import django_from_project, lowest_allowed
 from asyncsafe.projectinfo.python import target_from_project
 from asyncsafe.projectinfo.roots import configured_roots, default_roots
@@ -144,7 +144,13 @@ def grouped_files(resolver: Resolver, paths: list[str]) -> tuple[list[Group], li
                 continue
             seen.add(key)
             _group(groups, settings).files.append(file)
-    return [group for group in groups.values() if group.files], errors
+    found = [group for group in groups.values() if group.files]
+    for group in found:
+        if sum(other.settings.base == group.settings.base for other in found) > 1:
+            # Another configuration took some files of this project: the project index must
+            # not take this group's files for all the files under the root.
+            group.paths = list(group.files)
+    return found, errors
 
 
 def _group(groups: dict[tuple[str | None, str], Group], settings: Settings) -> Group:
