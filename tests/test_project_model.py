@@ -207,3 +207,49 @@ def test_empty_select_on_the_command_line(tmp_path: Path) -> None:
     result = run_cli("check", "--no-cache", "--select", "", ".", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--select" in result.stderr
+
+
+# --- import roots ----------------------------------------------------------------------------
+JUMPSERVER = Path(__file__).resolve().parent / "fixtures" / "jumpserver_layout"
+
+
+def marked(root: Path) -> set[tuple[str, int, str]]:
+    from markers import expected
+
+    return {
+        (str(path.relative_to(root)), line, code)
+        for path in sorted(root.rglob("*.py"))
+        for (line, code) in expected(path.read_text(encoding="utf-8"))
+    }
+
+
+def test_root_package_with_manage_py_resolves_short_and_long_imports(tmp_path: Path) -> None:
+    """jumpserver's apps/ holds __init__.py and manage.py; its code imports rbac.models (and
+    sometimes apps.rbac.models): models, helpers and coroutines resolve across modules."""
+    project = tmp_path / "jumpserver"
+    shutil.copytree(JUMPSERVER, project)
+    want = marked(project)
+    assert {code for *_, code in want} == {"ASF101", "ASF505", "ASF601"}
+    for cwd, target in ((project, "."), (tmp_path, str(project))):
+        result = run_cli("check", "--no-cache", "--format", "json", target, cwd=cwd)
+        got = {(os.path.relpath(os.path.join(cwd, d["path"]), project), d["line"], d["code"])
+               for d in json.loads(result.stdout)}
+        assert got == want, result.stderr
+    result = run_cli("check", "--no-cache", "--format", "json", "apps/users/views.py", cwd=project)
+    assert {(d["line"], d["code"]) for d in json.loads(result.stdout)} == {
+        (line, code) for path, line, code in want if path == "apps/users/views.py"
+    }
+
+
+def test_src_setting_replaces_the_default_roots(tmp_path: Path) -> None:
+    project = tmp_path / "jumpserver"
+    shutil.copytree(JUMPSERVER, project)
+    (project / "apps" / "manage.py").unlink()  # no manage.py: apps/ is no default root
+    blind = run_cli("check", "--no-cache", "--format", "json", "apps/users/views.py", cwd=project)
+    assert {d["code"] for d in json.loads(blind.stdout)} == set()
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[tool.asyncsafe]\nsrc = [".", "apps"]\n')
+    configured = run_cli("check", "--no-cache", "--format", "json", "apps/users/views.py", cwd=project)
+    assert {d["code"] for d in json.loads(configured.stdout)} == {"ASF101", "ASF505", "ASF601"}
+    shown = run_cli("check", "--show-settings", "apps/users/views.py", cwd=project).stdout
+    assert f"src: {project}, {project / 'apps'}  (src in {project / 'pyproject.toml'})" in shown

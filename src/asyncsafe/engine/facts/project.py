@@ -8,6 +8,7 @@ cached result learns which files it depends on (``recorder``, see ``engine/cache
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.cache.reads import Recorder, ScanSignature
 from asyncsafe.engine.input.discover import discover
-from asyncsafe.engine.input.modules import module_name_for
+from asyncsafe.engine.input.modules import module_names_for
 from asyncsafe.engine.input.source import Source, read_source
 
 if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
@@ -39,6 +40,8 @@ class Project:
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
     _facts: dict[str, object] = field(default_factory=dict, repr=False)
+    _names: dict[str, str] = field(default_factory=dict, repr=False)  # absolute path -> module
+    _aliases: dict[str, str] = field(default_factory=dict, repr=False)  # other name -> canonical
 
     # Every Python file under the root, when the caller already discovered them (checking ".").
     files_under_root: tuple[str, ...] | None = field(default=None, repr=False)
@@ -52,13 +55,37 @@ class Project:
             files, _ = discover([self.root, *self.extra_files], self.settings)
         mapping: dict[str, str] = {}
         packages: dict[str, tuple[str, ...]] = {}
+        roots = frozenset(self.settings.src_roots)
         for path in files:
-            mapping.setdefault(module_name_for(path, packages), path)
+            canonical, *aliases = module_names_for(path, packages, roots)
+            if mapping.setdefault(canonical, path) != path:
+                continue
+            self._names[os.path.abspath(path)] = canonical
+            for alias in aliases:
+                self._aliases.setdefault(alias, canonical)
         return mapping
+
+    def module_name(self, path: str) -> str:
+        """The canonical module name of a file (see ``module_names_for``)."""
+        if self.modules and os.path.abspath(path) in self._names:
+            return self._names[os.path.abspath(path)]
+        return module_names_for(path, None, frozenset(self.settings.src_roots))[0]
+
+    def canonical(self, qualname: str) -> str:
+        """``apps.rbac.models.Role`` -> ``rbac.models.Role`` when ``apps/`` is an import root:
+        one name per project object, whichever way the code imports it."""
+        if not self._aliases or qualname in self.modules:
+            return qualname
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self._aliases:
+                return ".".join((self._aliases[module], *parts[cut:]))
+        return qualname
 
     def module_of(self, qualname: str) -> tuple[str, str] | None:
         """Split ``pkg.mod.Class.method`` into (``pkg.mod``, ``Class.method``): longest module."""
-        parts = qualname.split(".")
+        parts = self.canonical(qualname).split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
             if module in self.modules:
@@ -68,6 +95,7 @@ class Project:
     def source(self, module: str, *, track: bool = True, owner: str | None = None) -> Source | None:
         """The module's text. ``track``: the caller's result depends on it; ``owner``: the fact
         object that reads it for its memos (see ``engine/cache/reads.py``)."""
+        module = self.canonical(module)
         if track:
             self.recorder.read(module, owner)
         if module not in self._sources:
@@ -88,6 +116,7 @@ class Project:
         """The module's libcst tree, parsed at most once per run (None if unparseable)."""
         import libcst as cst
 
+        module = self.canonical(module)
         source = self.source(module, track=track)
         if module not in self._trees:
             from asyncsafe.engine.input.parse_gate import gate

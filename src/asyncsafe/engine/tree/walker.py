@@ -146,7 +146,7 @@ class Walker(FastVisitor):
         for alias in node.names:
             full = dotted(alias.name) or ""
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.resolver.bind(alias.asname.name.value, Ref(full))
+                self.resolver.bind(alias.asname.name.value, Ref(self._canonical(full)))
             else:
                 top = full.split(".")[0]
                 self.resolver.bind(top, Ref(top))
@@ -164,7 +164,12 @@ class Walker(FastVisitor):
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.resolver.bind(local, Ref(f"{source}.{name}" if source else name))
+            self.resolver.bind(local, Ref(self._canonical(f"{source}.{name}" if source else name)))
+
+    def _canonical(self, qualname: str) -> str:
+        """One name per project object, whichever import root the code imports it through."""
+        project = self.ctx.project
+        return project.canonical(qualname) if project is not None else qualname
 
     # --- scopes --------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
