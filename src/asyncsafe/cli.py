@@ -259,6 +259,7 @@ def _merge(total: RunResult, part: RunResult) -> None:
     total.warnings.extend(part.warnings)
     total.changes.extend(part.changes)
     total.files_checked += part.files_checked
+    total.unparsed += part.unparsed
 
 
 def _emit(args: argparse.Namespace, report: str) -> None:

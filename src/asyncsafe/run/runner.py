@@ -19,8 +19,9 @@ from asyncsafe.engine.cache.reads import Reads
 from asyncsafe.engine.cache.store import CACHE_DIR_NAME, engine_fingerprint
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.discover import discover
+from asyncsafe.engine.input.parse_gate import gate
 from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
-from asyncsafe.engine.input.source import Source, decode_source, read_source
+from asyncsafe.engine.input.source import Source, decode_source, read_bytes, read_source
 from asyncsafe.run.guard import file_error, is_internal
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
 
@@ -45,6 +46,7 @@ class RunResult:
     files_checked: int = 0
     changes: list[FileChange] = field(default_factory=list)  # written (--fix) or proposed (--diff)
     warnings: list[str] = field(default_factory=list)
+    unparsed: int = 0  # project files read for facts that could not be parsed
 
     @property
     def fixed(self) -> int:
@@ -67,6 +69,7 @@ class Checked:
 
     outcome: FixOutcome
     reads: Reads = field(default_factory=Reads)
+    unreadable: dict[str, str] = field(default_factory=dict)  # project files facts missed
 
 
 _WORKER_PROJECT: Project | None = None
@@ -110,7 +113,7 @@ def _check_bytes_unguarded(
         return Checked(_outcome(source, settings, None, fix))
     with project.recorder.recording() as reads:
         outcome = _outcome(source, settings, project, fix)
-    return Checked(outcome, project.recorder.resolved(reads))
+    return Checked(outcome, project.recorder.resolved(reads), dict(project.unreadable))
 
 
 def _outcome(source: Source, settings: Settings, project: Project | None, fix: FixMode | None) -> FixOutcome:
@@ -147,8 +150,9 @@ def run(
     )
     manifest = _open_manifest(settings, project) if use_cache else None
     pending: list[_Pending] = []
+    named_files = {os.path.normpath(path) for path in paths if os.path.isfile(path)}
     for path in files:
-        found = _triage(path, manifest, fix, result, settings)
+        found = _triage(path, manifest, fix, result, settings, path in named_files)
         if found is not None:
             pending.append(found)
     analyzed = _analyze_all(pending, settings, project, jobs, fix)
@@ -158,11 +162,45 @@ def run(
             _remember(manifest, project, item, checked.outcome, checked.reads)
         diagnostics = _take_change(result, checked.outcome, fix)
         _collect(result, settings, item.path, diagnostics, checked.outcome.error)
+        project.unreadable.update(checked.unreadable)
+    _report_unreadable(result, project.unreadable, paths)
     if manifest is not None:
         manifest.save()
     result.diagnostics.sort()
     result.errors.sort()
     return result
+
+
+def _report_unreadable(result: RunResult, unreadable: dict[str, str], named: list[str]) -> None:
+    """Project files the facts (models, helpers, exports) could not be read from: never a
+    silent drop. An error when the file was named or holds async code (its own findings are
+    lost too), else a warning; a file already reported as checked is not reported twice."""
+    reported = {os.path.realpath(error.path) for error in result.errors}
+    explicit = {os.path.realpath(path) for path in named if os.path.isfile(path)}
+    for path, reason in sorted(unreadable.items()):
+        real = os.path.realpath(path)
+        if real in reported:
+            continue
+        shown = _shown(path)
+        result.unparsed += 1
+        if real in explicit or _holds_async(path):
+            result.errors.append(FileError(shown, reason))
+        else:
+            result.warnings.append(
+                f"{shown}: warning: {reason}; not read for project facts (models, helpers), "
+                "so findings that go through it are missing"
+            )
+
+
+def _holds_async(path: str) -> bool:
+    data = read_bytes(path)
+    return not isinstance(data, FileError) and might_hold_async_data(data)
+
+
+def _shown(path: str) -> str:
+    """A path as the user reads it: relative to the working directory when below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def _covers_root(paths: list[str], root: str) -> bool:
@@ -180,14 +218,19 @@ def _open_manifest(settings: Settings, project: Project) -> Manifest:
 
 
 def _triage(
-    path: str, manifest: Manifest | None, fix: FixMode | None, result: RunResult, settings: Settings
+    path: str,
+    manifest: Manifest | None,
+    fix: FixMode | None,
+    result: RunResult,
+    settings: Settings,
+    named: bool = False,
 ) -> _Pending | None:
     """Report ``path`` from the manifest, skip it, or say it needs analyzing."""
     digest: str | None = None
     if manifest is not None:
         key = os.path.abspath(path)
         state = manifest.state(key)
-        if state is not None and not state.holds_async:
+        if state is not None and not state.holds_async and not named:
             return None
         if state is not None:
             digest = state.digest
@@ -203,6 +246,10 @@ def _triage(
         result.errors.append(source)
         return None
     if not might_hold_async(source.text):
+        # Nothing to check inside; a file named explicitly is still held to the grammar.
+        rejected = gate(source, settings.target_version) if named else None
+        if rejected is not None:
+            result.errors.append(rejected)
         return None
     return _Pending(path, source.data, digest)
 

@@ -41,6 +41,8 @@ class Project:
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
     _facts: dict[str, object] = field(default_factory=dict, repr=False)
     _names: dict[str, str] = field(default_factory=dict, repr=False)  # absolute path -> module
+    # Project files read for facts that could not be read or parsed: path -> reason.
+    unreadable: dict[str, str] = field(default_factory=dict, repr=False)
     _aliases: dict[str, str] = field(default_factory=dict, repr=False)  # other name -> canonical
 
     # Every Python file under the root, when the caller already discovered them (checking ".").
@@ -101,6 +103,8 @@ class Project:
         if module not in self._sources:
             path = self.modules.get(module)
             found = read_source(path) if path else None
+            if isinstance(found, FileError):
+                self.unreadable[found.path] = found.reason
             self._sources[module] = None if isinstance(found, FileError) else found
         return self._sources[module]
 
@@ -119,13 +123,12 @@ class Project:
         module = self.canonical(module)
         source = self.source(module, track=track)
         if module not in self._trees:
-            from asyncsafe.engine.input.parse_gate import gate
+            from asyncsafe.engine.tree.parsing import parse_source
 
-            try:  # the gate keeps a pathological module from crashing libcst (and the run)
-                usable = source is not None and gate(source) is None
-                self._trees[module] = cst.parse_module(source.text) if source and usable else None
-            except Exception:  # a broken file is reported when it is checked itself
-                self._trees[module] = None
+            parsed = parse_source(source, self.settings.target_version) if source else None
+            if isinstance(parsed, FileError):  # reported by the run: never a silent drop
+                self.unreadable[parsed.path] = parsed.reason
+            self._trees[module] = parsed if isinstance(parsed, cst.Module) else None
         return self._trees[module]
 
     def facts(self, key: str, build: Callable[[Project], T]) -> T:
