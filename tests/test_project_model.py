@@ -253,3 +253,38 @@ def test_src_setting_replaces_the_default_roots(tmp_path: Path) -> None:
     assert {d["code"] for d in json.loads(configured.stdout)} == {"ASF101", "ASF505", "ASF601"}
     shown = run_cli("check", "--show-settings", "apps/users/views.py", cwd=project).stdout
     assert f"src: {project}, {project / 'apps'}  (src in {project / 'pyproject.toml'})" in shown
+
+
+# --- star imports --------------------------------------------------------------------------------
+STAR_MODELS = (
+    "from django.db import models\n\nfrom shop.helpers import fetch\n\n__all__ = [{names}]\n\n\n"
+    "class Book(models.Model):\n    title = models.CharField(max_length=10)\n"
+)
+STAR_VIEWS = (
+    "from .models import *\n\n\nasync def view(request):\n"
+    "    book = Book.objects.get(pk=1)\n    fetch('x')\n    return book\n"
+)
+
+
+def test_star_import_from_a_project_module_brings_its_names(tmp_path: Path) -> None:
+    write(tmp_path, "setup.py", "")
+    write(tmp_path, "shop/__init__.py", "")
+    write(tmp_path, "shop/helpers.py", HELPERS)
+    write(tmp_path, "shop/models.py", STAR_MODELS.format(names='"Book", "fetch"'))
+    write(tmp_path, "shop/views.py", STAR_VIEWS)
+    for _ in range(2):  # cold, then from the cache
+        result = run_cli("check", "--format", "json", "shop/views.py", cwd=tmp_path)
+        assert [(d["line"], d["code"]) for d in json.loads(result.stdout)] == [(5, "ASF101"), (6, "ASF601")]
+    # __all__ decides what a star import brings; the cached result follows the edit
+    write(tmp_path, "shop/models.py", STAR_MODELS.format(names='"Book"'))
+    result = run_cli("check", "--format", "json", "shop/views.py", cwd=tmp_path)
+    assert [(d["line"], d["code"]) for d in json.loads(result.stdout)] == [(5, "ASF101")]
+
+
+def test_unparsable_star_imported_module_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, "setup.py", "")
+    write(tmp_path, "shop/__init__.py", "")
+    write(tmp_path, "shop/models.py", "class Book(:\n    pass\n")
+    write(tmp_path, "shop/views.py", STAR_VIEWS)
+    result = run_cli("check", "--no-cache", "-q", "shop/views.py", cwd=tmp_path)
+    assert result.stderr.startswith("shop/models.py: warning: syntax error at line 1"), result.stderr

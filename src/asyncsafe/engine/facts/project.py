@@ -131,6 +131,17 @@ class Project:
             self._trees[module] = parsed if isinstance(parsed, cst.Module) else None
         return self._trees[module]
 
+    def star_names(self, module: str) -> dict[str, str]:
+        """What ``from module import *`` binds (empty for a module outside the project)."""
+        from asyncsafe.engine.input.modules import is_package_init
+        from asyncsafe.engine.tree.star import star_names
+
+        module = self.canonical(module)
+        tree = self.tree(module)  # tracked: the importing file's result depends on it
+        if tree is None:
+            return {}
+        return star_names(module, is_package_init(self.modules[module]), tree)
+
     def facts(self, key: str, build: Callable[[Project], T]) -> T:
         """A project-wide fact (e.g. the Django model index), built on first use, once per process.
 
