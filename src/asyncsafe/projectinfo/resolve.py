@@ -51,6 +51,10 @@ class Resolver:
             config = self.config
         else:
             config = find_config_from(directory, root, self.strict)
+        return self._settings(config, root)
+
+    @lru_cache(maxsize=64)  # noqa: B019 - the folders of one project share it
+    def _settings(self, config: Path | None, root: Path) -> Settings:
         base = load_settings(config, explicit=self.config is not None and not self.isolated)
         if config is None:
             base = replace(base, root=str(root))
