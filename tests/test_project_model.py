@@ -288,3 +288,16 @@ def test_unparsable_star_imported_module_is_reported(tmp_path: Path) -> None:
     write(tmp_path, "shop/views.py", STAR_VIEWS)
     result = run_cli("check", "--no-cache", "-q", "shop/views.py", cwd=tmp_path)
     assert result.stderr.startswith("shop/models.py: warning: syntax error at line 1"), result.stderr
+
+
+def test_explicit_config_names_a_project_without_markers(tmp_path: Path) -> None:
+    """An unpacked library (no pyproject.toml of its own) inside another project, checked with
+    --config: the config's folder is the project, not the enclosing repository."""
+    write(tmp_path, "pyproject.toml", "[project]\nname = 'outer'\n")
+    library = tmp_path / "vendor" / "lib"
+    write(library, "checked.toml", "[tool.asyncsafe]\n")
+    write(library, "views.py", SLEEPS)
+    shown = run_cli("check", "--config", "checked.toml", "--show-settings", ".", cwd=library).stdout
+    assert f"project root: {library}  (" in shown
+    shown = run_cli("check", "--show-settings", ".", cwd=library).stdout
+    assert f"project root: {tmp_path}  (the nearest folder holding pyproject.toml)" in shown

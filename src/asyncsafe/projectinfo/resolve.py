@@ -45,6 +45,9 @@ class Resolver:
     @lru_cache(maxsize=1024)  # noqa: B019 - one resolver per run
     def _for_directory(self, directory: Path) -> Settings:
         root = find_project_root(directory)
+        chosen = Path(os.path.abspath(self.config)).parent if self.config is not None and not self.isolated else None
+        if chosen is not None and directory.is_relative_to(chosen) and not root.is_relative_to(chosen):
+            root = chosen  # --config names the project: a tree without markers of its own
         if self.isolated:
             config = None
         elif self.config is not None:
