@@ -42,6 +42,10 @@ class Resolver:
     def for_path(self, path: str | Path) -> Settings:
         return self._for_directory(start_directory(path))
 
+    def for_directory(self, directory: Path) -> Settings:
+        """``for_path`` for a folder known to be one (absolute): no ``stat``."""
+        return self._for_directory(directory)
+
     @lru_cache(maxsize=1024)  # noqa: B019 - one resolver per run
     def _for_directory(self, directory: Path) -> Settings:
         root = find_project_root(directory)
@@ -144,9 +148,13 @@ def grouped_files(resolver: Resolver, paths: list[str]) -> tuple[list[Group], li
         group_of_path = _group(groups, top)
         if raw not in group_of_path.paths:
             group_of_path.paths.append(raw)
+        by_folder: dict[str, Settings] = {}  # files of one folder share its settings (no stat)
         for file in files:
-            key = os.path.realpath(file)
-            settings = resolver.for_path(file)
+            key = os.path.abspath(file) if len(paths) > 1 else file  # discover dedups one path
+            folder = os.path.dirname(file)
+            if folder not in by_folder:
+                by_folder[folder] = resolver.for_directory(Path(os.path.abspath(folder or ".")))
+            settings = by_folder[folder]
             if key in seen or (not named_file and settings is not top and settings.is_excluded(file)):
                 continue
             seen.add(key)
