@@ -82,6 +82,7 @@ def test_django_installed_in_the_projects_virtualenv(tmp_path: Path) -> None:
     (tmp_path / ".venv/pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
     shown = run_cli("check", "--show-settings", ".", cwd=tmp_path).stdout
     assert f"django-version: 5.1  (Django installed in {tmp_path / '.venv'})" in shown
+    assert f"environment: {tmp_path / '.venv'}\n" in shown
 
 
 def test_unknown_version_names_both_spellings_and_offers_no_rewrite() -> None:
@@ -94,3 +95,21 @@ def test_unknown_version_names_both_spellings_and_offers_no_rewrite() -> None:
     [get] = analyze_source(Source("m.py", orm.encode(), orm, "utf-8"), Settings(django_version=None)).diagnostics
     assert "'await User.objects.aget(...)' (Django 4.1+; before that:" in get.message
     assert get.fixable is None
+
+
+def test_flake8_reads_the_same_pins(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    site(tmp_path, "uv.lock")
+    beside = Path(sys.executable).parent / "flake8"
+    flake8 = str(beside) if beside.exists() else shutil.which("flake8")
+    assert flake8 is not None
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [flake8, "--select", "ASF", "accounts/views.py"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
+    )
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all("sync_to_async" in line and "alogin" not in line for line in lines), result.stdout

@@ -55,7 +55,9 @@ OWNED_BY_FLAKE8 = frozenset(
 )
 
 HELP = {
-    "django-version": "Django version whose async API asyncsafe suggests (default: the installed one)",
+    "django-version": "Django version whose async API asyncsafe suggests (default: from the project)",
+    "target-version": "Python the files are written for, py310..py314 (default: requires-python)",
+    "src": "import roots, comma-separated (default: project root, src/, folders with manage.py)",
 }
 
 Result = tuple[int, int, str, type[Any]]
@@ -206,11 +208,14 @@ def apply_flake8_options(settings: Settings, options: argparse.Namespace) -> Set
     """Over ``[tool.asyncsafe]``: ``--asyncsafe-*``, then the opt-in codes flake8's
     ``--select``/``--extend-select`` name in full."""
     overrides: dict[str, Any] = {}
+    sources = dict(settings.sources)
     for key in flake8_keys():
         raw = getattr(options, _dest(key), None)
         if raw is not None:
             attribute, convert = OPTIONS[key]
             overrides[attribute] = convert_text(raw, convert, f"--asyncsafe-{key}")
+            sources[key] = f"--asyncsafe-{key}"
+    overrides["sources"] = sources
     opt_in = _opt_in_selected(options)
     if opt_in:
         overrides["extend_select"] = (*settings.extend_select, *opt_in)

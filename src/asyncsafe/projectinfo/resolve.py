@@ -16,7 +16,7 @@ from asyncsafe._dist import distribution_version
 from asyncsafe.config import KNOWN_DJANGO_VERSIONS, Settings, find_config_from, load_settings
 from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.input.discover import discover
-from asyncsafe.projectinfo.django import django_from_project, lowest_allowed
+from asyncsafe.projectinfo.django import django_from_project, environments, lowest_allowed
 from asyncsafe.projectinfo.python import target_from_project
 from asyncsafe.projectinfo.roots import configured_roots, default_roots
 from asyncsafe.projectinfo.root import find_project_root, start_directory
@@ -65,7 +65,7 @@ class Resolver:
         base = load_settings(config, explicit=self.config is not None and not self.isolated)
         if config is None:
             base = replace(base, root=str(root))
-        return self.overrides(complete(base, root))
+        return complete(self.overrides(base), root)  # what is given wins over the project
 
 
 def complete(settings: Settings, root: Path) -> Settings:
@@ -83,6 +83,8 @@ def complete(settings: Settings, root: Path) -> Settings:
         changes["src_roots"] = default_roots(root)
         sources["src"] = "the defaults: the project root, src/ and every folder holding manage.py"
     sources.setdefault("project-root", _root_reason(root))
+    found = next(environments(root), None)
+    sources["environment"] = str(found) if found else "none found in the project"
     return replace(settings, sources=sources, **changes)
 
 
@@ -118,6 +120,7 @@ def describe(settings: Settings) -> Mapping[str, str]:
         "config file": settings.config_path or "none (defaults)",
         "target-version": f"py{(settings.target_version or '').replace('.', '')}  ({sources.get('target-version', '')})",
         "django-version": f"{django}  ({sources.get('django-version', '')})",
+        "environment": sources.get("environment", ""),
         "src": ", ".join(settings.src_roots) + (f"  ({sources['src']})" if "src" in sources else ""),
         "selected codes": ", ".join(sorted(settings.enabled_codes())),
     }
