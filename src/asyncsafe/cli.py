@@ -194,7 +194,9 @@ def _overrides(args: argparse.Namespace) -> Callable[[Settings], Settings]:
 
 
 def _resolver(args: argparse.Namespace) -> Resolver:
-    return Resolver(config=args.config, isolated=args.isolated, overrides=_overrides(args))
+    return Resolver(
+        config=args.config, isolated=args.isolated, overrides=_overrides(args), paths=args.paths or ["."]
+    )
 
 
 def _check(args: argparse.Namespace) -> int:

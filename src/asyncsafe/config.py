@@ -398,15 +398,16 @@ def find_config_from(directory: Path, root: Path, strict: bool = True) -> Path |
     ``[tool.asyncsafe]`` table in ``directory`` or above it, up to ``root`` (someone else's
     pyproject.toml above the project is never read). A pyproject.toml that does not mention
     asyncsafe is not even parsed, so an invalid one is never fatal."""
-    chain = [directory, *directory.parents]
-    if root in chain:
-        chain = chain[: chain.index(root) + 1]
-    for folder in chain:
-        for name in CONFIG_NAMES:
-            candidate = folder / name
-            if candidate.is_file() and (name != "pyproject.toml" or _configures(candidate, strict)):
+    from asyncsafe.projectinfo.root import listing
+
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if name in listing(directory) and candidate.is_file():
+            if name != "pyproject.toml" or _configures(candidate, strict):
                 return candidate
-    return None
+    if directory == root or directory.parent == directory:
+        return None
+    return find_config_from(directory.parent, root, strict)  # cached: folders share their parents
 
 
 def _configures(pyproject: Path, strict: bool) -> bool:

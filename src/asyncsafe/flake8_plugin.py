@@ -135,6 +135,7 @@ class Plugin:
                 isolated=_isolated(options),
                 overrides=lambda settings: apply_flake8_options(settings, options),
                 strict=False,  # flake8 checks more than asyncsafe: only our own table may fail it
+                paths=list(paths) or ["."],
             )
             cls.state = RunState(resolver, paths)
             first = cls.state.settings(paths[0] if paths else ".")

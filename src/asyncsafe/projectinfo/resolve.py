@@ -19,7 +19,7 @@ from asyncsafe.engine.input.discover import discover
 from asyncsafe.projectinfo.django import django_from_project, environments, lowest_allowed
 from asyncsafe.projectinfo.python import target_from_project
 from asyncsafe.projectinfo.roots import configured_roots, default_roots
-from asyncsafe.projectinfo.root import find_project_root, start_directory
+from asyncsafe.projectinfo.root import common_start, find_project_root, start_directory
 
 Overrides = Callable[[Settings], Settings]
 
@@ -33,11 +33,14 @@ class Resolver:
         isolated: bool = False,
         overrides: Overrides | None = None,
         strict: bool = True,
+        paths: list[str] | None = None,
     ) -> None:
         self.config = config  # --config: one file for every path
         self.isolated = isolated  # --isolated: no configuration file at all
         self.overrides = overrides or (lambda settings: settings)
         self.strict = strict
+        # Without any project marker, the files of the checked paths form one project.
+        self.unmarked = common_start(paths) if paths else None
 
     def for_path(self, path: str | Path) -> Settings:
         return self._for_directory(start_directory(path))
@@ -48,7 +51,7 @@ class Resolver:
 
     @lru_cache(maxsize=1024)  # noqa: B019 - one resolver per run
     def _for_directory(self, directory: Path) -> Settings:
-        root = find_project_root(directory)
+        root = find_project_root(directory, self.unmarked)
         chosen = Path(os.path.abspath(self.config)).parent if self.config is not None and not self.isolated else None
         if chosen is not None and directory.is_relative_to(chosen) and not root.is_relative_to(chosen):
             root = chosen  # --config names the project: a tree without markers of its own

@@ -7,6 +7,7 @@ root as checking it from inside ``/srv/app``.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 # A directory holding one of these is a project root (a VCS checkout, a packaged project).
@@ -21,15 +22,37 @@ def start_directory(path: str | Path) -> Path:
     return absolute if absolute.is_dir() else absolute.parent
 
 
-def find_project_root(path: str | Path) -> Path:
-    """The nearest ancestor (or itself) of ``path`` with a project marker; the path's own
-    directory when nothing above marks a project."""
+def find_project_root(path: str | Path, unmarked: Path | None = None) -> Path:
+    """The nearest ancestor (or itself) of ``path`` with a project marker. When nothing above
+    marks a project: ``unmarked`` (the folder the run was asked to check) if it holds the path,
+    else the path's own folder."""
     start = start_directory(path)
-    for markers in (PRIMARY_MARKERS, FALLBACK_MARKERS):
-        for directory in (start, *start.parents):
-            if any(os.path.lexists(directory / marker) for marker in markers):
-                return directory
-    return start
+    found = marked_root(start)
+    if found is not None:
+        return found
+    return unmarked if unmarked is not None and start.is_relative_to(unmarked) else start
+
+
+def marked_root(start: Path) -> Path | None:
+    return _nearest(start, PRIMARY_MARKERS) or _nearest(start, FALLBACK_MARKERS)
+
+
+@lru_cache(maxsize=4096)
+def _nearest(directory: Path, markers: tuple[str, ...]) -> Path | None:
+    """The nearest folder at or above ``directory`` holding one of ``markers`` (one listing per
+    folder, shared by every folder below it)."""
+    if not listing(directory).isdisjoint(markers):
+        return directory
+    return None if directory.parent == directory else _nearest(directory.parent, markers)
+
+
+@lru_cache(maxsize=4096)
+def listing(directory: Path) -> frozenset[str]:
+    """The names in a folder (empty when it cannot be read)."""
+    try:
+        return frozenset(os.listdir(directory))
+    except OSError:
+        return frozenset()
 
 
 def common_start(paths: list[str]) -> Path:
