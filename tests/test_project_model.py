@@ -301,3 +301,16 @@ def test_explicit_config_names_a_project_without_markers(tmp_path: Path) -> None
     assert f"project root: {library}  (" in shown
     shown = run_cli("check", "--show-settings", ".", cwd=library).stdout
     assert f"project root: {tmp_path}  (the nearest folder holding pyproject.toml)" in shown
+
+
+def test_tree_without_markers_is_one_project(tmp_path: Path) -> None:
+    """No pyproject.toml, setup.py, .git or manage.py anywhere: the checked folder is the project,
+    not each file's own folder (helpers in other folders still resolve, paths name from it)."""
+    write(tmp_path, "shop/__init__.py", "")
+    write(tmp_path, "shop/models.py", MODELS)
+    write(tmp_path, "shop/helpers.py", HELPERS)
+    write(tmp_path, "shop/web/__init__.py", "")
+    write(tmp_path, "shop/web/views.py", VIEWS)
+    result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    [chain] = [d["message"] for d in json.loads(result.stdout) if d["code"] == "ASF601"]
+    assert "(shop/helpers.py:5)" in chain
