@@ -490,7 +490,8 @@ def load_settings(config_path: Path | None, explicit: bool = False) -> Settings:
     if explicit and not config_path.is_file():
         raise ConfigError(f"{config_path}: error: config file does not exist")
     values = {}
-    for key, raw in _extended_table(config_path).items():
+    table = _extended_table(config_path)
+    for key, raw in table.items():
         if key not in OPTIONS:
             expected = ", ".join(sorted((*OPTIONS, *FILE_KEYS)))
             raise ConfigError(
@@ -498,7 +499,7 @@ def load_settings(config_path: Path | None, explicit: bool = False) -> Settings:
             )
         attribute, convert = OPTIONS[key]
         values[attribute] = convert(raw, f"{config_path}: error: [tool.asyncsafe] {key}")
-    given = {key: f"{key} in {config_path}" for key in _extended_table(config_path)}
+    given = {key: f"{key} in {config_path}" for key in table}
     return replace(
         Settings(root=str(config_path.parent), config_path=str(config_path), sources=given), **values
     )
