@@ -142,3 +142,11 @@ def test_unparsable_module_with_async_code_is_an_error(tmp_path: Path) -> None:
     result = run_cli("check", "--no-cache", "-q", "app/views.py", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("app/helpers.py: error: syntax error at line 16")
+
+
+def test_the_warning_comes_back_on_a_cached_run(tmp_path: Path) -> None:
+    project(tmp_path, ">=3.12")
+    (tmp_path / "app/helpers.py").write_text(HELPERS + "\n\ndef broken(:\n    pass\n", encoding="utf-8")
+    runs = [run_cli("check", "-q", "app/views.py", cwd=tmp_path) for _ in range(2)]
+    assert runs[0].stderr == runs[1].stderr != ""
+    assert runs[0].stdout == runs[1].stdout

@@ -156,19 +156,29 @@ def run(
         if found is not None:
             pending.append(found)
     analyzed = _analyze_all(pending, settings, project, jobs, fix)
+    for checked in analyzed:
+        project.unreadable.update(checked.unreadable)
     for item, checked in zip(pending, analyzed):
         cacheable = fix is None and not is_internal(checked.outcome.error)  # a bug is not a result
+        # A result computed without a file it read stays uncached, so every run says so again.
+        cacheable = cacheable and not _read_unreadable(project, checked.reads)
         if manifest is not None and item.digest is not None and cacheable:
             _remember(manifest, project, item, checked.outcome, checked.reads)
         diagnostics = _take_change(result, checked.outcome, fix)
         _collect(result, settings, item.path, diagnostics, checked.outcome.error)
-        project.unreadable.update(checked.unreadable)
     _report_unreadable(result, project.unreadable, paths)
     if manifest is not None:
         manifest.save()
     result.diagnostics.sort()
     result.errors.sort()
     return result
+
+
+def _read_unreadable(project: Project, reads: Reads) -> bool:
+    if not project.unreadable:
+        return False
+    paths = project.modules
+    return any(paths.get(module) in project.unreadable for module in reads.modules)
 
 
 def _report_unreadable(result: RunResult, unreadable: dict[str, str], named: list[str]) -> None:
