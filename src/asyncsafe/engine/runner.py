@@ -8,6 +8,7 @@ over an unchanged tree stats files and prints what the manifest holds.
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,8 @@ from asyncsafe.engine.reads import Reads
 from asyncsafe.engine.source import Source, decode_source, read_source
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from asyncsafe.fix import FileChange, FixOutcome
 
 PARALLEL_THRESHOLD = 8
@@ -75,6 +78,9 @@ _WORKER_PROJECT: Project | None = None
 def _init_worker(project: Project) -> None:
     global _WORKER_PROJECT
     _WORKER_PROJECT = project
+    # Ctrl-C reaches the whole process group: the parent stops the pool and reports it once,
+    # a worker must not print its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _check_bytes(
@@ -247,10 +253,9 @@ def _analyze_all(
         return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
     from concurrent.futures import ProcessPoolExecutor  # only when it pays: not on a warm run
 
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(project,)
-    ) as pool:
-        return list(
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(project,))
+    try:
+        results = list(
             pool.map(
                 _check_bytes,
                 [item.path for item in pending],
@@ -260,6 +265,21 @@ def _analyze_all(
                 chunksize=max(1, len(pending) // (workers * 4)),
             )
         )
+    except BaseException:  # Ctrl-C: do not wait for the queued work
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now. There is no public way: the feeder thread of the pool's call queue
+    may be blocked writing to workers that are gone, and would be joined at exit forever."""
+    processes = list((pool._processes or {}).values())
+    pool._call_queue.cancel_join_thread()  # type: ignore[attr-defined]
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _collect(
