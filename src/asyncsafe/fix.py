@@ -21,6 +21,7 @@ import libcst as cst
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.lines import split_lines
 from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Fix
 from asyncsafe.run.analyze import analyze_source
@@ -96,6 +97,9 @@ def _fix_once(
     }
     if not chosen or analysis.module is None:
         return FixOutcome(reported)
+    if analysis.module.code != source.text:  # e.g. libcst drops a form feed that starts a line
+        problem = "libcst does not reproduce this file byte for byte, so a fix could change other lines"
+        return FixOutcome(reported, warning=_refused(source.path, problem))
     fixed_module, applied = apply_fixes(analysis.module, [fix for _, fix in chosen.values()])
     new_text = fixed_module.code
     if not applied or new_text == source.text:
@@ -296,7 +300,7 @@ def _normalized(module: cst.Module, statement: cst.CSTNode) -> str:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), path, path
+        split_lines(before, keepends=True), split_lines(after, keepends=True), path, path
     )
     return "".join(
         line if line.endswith(("\n", "\r")) else f"{line}\n\\ No newline at end of file\n"

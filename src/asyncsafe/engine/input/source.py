@@ -11,6 +11,7 @@ import tokenize
 from dataclasses import dataclass
 
 from asyncsafe.diagnostics import FileError
+from asyncsafe.engine.input.lines import line_of_offset
 
 CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 
@@ -25,7 +26,7 @@ class Source:
 
 def decode_source(path: str, data: bytes) -> Source | FileError:
     if b"\0" in data:
-        line = data[: data.index(b"\0")].count(b"\n") + 1
+        line = line_of_offset(data, data.index(b"\0"))
         return FileError(path, f"contains a NUL byte (line {line}); not a Python source file")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
@@ -36,7 +37,7 @@ def decode_source(path: str, data: bytes) -> Source | FileError:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = line_of_offset(data, exc.start)
         return FileError(path, f"line {line} is not valid {encoding}: {exc.reason}")
     if text.startswith("\ufeff"):
         text = text[1:]
