@@ -98,8 +98,8 @@ def _fix_once(
     if not chosen or analysis.module is None:
         return FixOutcome(reported)
     if analysis.module.code != source.text:  # e.g. libcst drops a form feed that starts a line
-        problem = "libcst does not reproduce this file byte for byte, so a fix could change other lines"
-        return FixOutcome(reported, warning=_refused(source.path, problem))
+        unfaithful = "libcst does not reproduce this file byte for byte, so a fix could change other lines"
+        return FixOutcome(reported, warning=_refused(source.path, unfaithful))
     fixed_module, applied = apply_fixes(analysis.module, [fix for _, fix in chosen.values()])
     new_text = fixed_module.code
     if not applied or new_text == source.text:
