@@ -21,7 +21,7 @@ from asyncsafe.engine.cache.store import CACHE_DIR_NAME, engine_fingerprint
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.discover import discover
 from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
-from asyncsafe.engine.input.source import Source, decode_source, read_source
+from asyncsafe.engine.input.source import Source, decode_source, read_source, too_large
 from asyncsafe.run.guard import file_error, is_internal
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
 
@@ -191,6 +191,9 @@ def _triage(
     if manifest is not None:
         key = os.path.abspath(path)
         state = manifest.state(key)
+        if state is not None and state.size > settings.max_file_size:  # as when read: refused
+            result.errors.append(too_large(path, state.size, settings.max_file_size))
+            return None
         if state is not None and not state.holds_async:
             return None
         if state is not None:
@@ -202,7 +205,7 @@ def _triage(
                 return None
     # The bytes the manifest just hashed, when it read them: read once, and the digest is theirs.
     data = manifest.bytes_read(os.path.abspath(path)) if manifest is not None else None
-    source = decode_source(path, data) if data is not None else read_source(path)
+    source = decode_source(path, data) if data is not None else read_source(path, settings.max_file_size)
     if isinstance(source, FileError):
         result.errors.append(source)
         return None
