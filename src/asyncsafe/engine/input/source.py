@@ -48,7 +48,7 @@ def decode_source(path: str, data: bytes) -> Source | FileError:
 
 
 def _declares_encoding(data: bytes) -> bool:
-    return any(CODING_COOKIE.match(line) for line in data.splitlines()[:2])
+    return any(CODING_COOKIE.match(line) for line in data.split(b"\n", 2)[:2])  # as readline splits
 
 
 def read_source(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Source | FileError:
