@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncsafe.config import Settings
-from asyncsafe.diagnostics import Diagnostic, FileError
+from asyncsafe.diagnostics import Diagnostic, FileError, display_path
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.lines import split_lines
 from asyncsafe.engine.input.source import Source
@@ -40,7 +40,7 @@ class FileChange:
     diagnostics_before: tuple[Diagnostic, ...]
 
     def diff(self) -> str:
-        return unified_diff(self.path, self.before.decode(self.encoding), self.after.decode(self.encoding))
+        return unified_diff(display_path(self.path), self.before.decode(self.encoding), self.after.decode(self.encoding))
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _fix_once(
 
 
 def _refused(path: str, problem: str) -> str:
-    return f"{path}: warning: fixes not applied, {problem}; file left unchanged (please report this)"
+    return f"{display_path(path)}: warning: fixes not applied, {problem}; file left unchanged (please report this)"
 
 
 def _breaks_claim(
