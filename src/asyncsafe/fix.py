@@ -9,9 +9,6 @@ analyzed again, no longer holds the findings it fixed; files are replaced atomic
 from __future__ import annotations
 
 import difflib
-import os
-import stat
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +23,7 @@ from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Fix
 from asyncsafe.run.analyze import analyze_source
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
+from asyncsafe.run.replace import write_atomically as write_atomically  # where it used to live
 
 
 @dataclass(frozen=True)
@@ -306,40 +304,3 @@ def unified_diff(path: str, before: str, after: str) -> str:
         line if line.endswith(("\n", "\r")) else f"{line}\n\\ No newline at end of file\n"
         for line in lines
     )
-
-
-def write_atomically(change: FileChange) -> FileError | None:
-    """Replace the file's content in one step (temp file beside it, then ``os.replace``),
-    keeping its mode; refuse if it changed on disk since it was read."""
-    target = os.path.realpath(change.path)  # replace a symlink's target, not the link
-    try:
-        with open(target, "rb") as handle:
-            if handle.read() != change.before:
-                return FileError(change.path, "changed on disk while fixing; file left unchanged")
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-        handle_fd, temp = tempfile.mkstemp(
-            dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".asyncsafe"
-        )
-    except OSError as exc:
-        return FileError(change.path, f"cannot write the fix: {exc.strerror or exc}")
-    try:
-        with os.fdopen(handle_fd, "wb") as out:
-            out.write(change.after)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except OSError as exc:
-        _remove_quietly(temp)
-        return FileError(change.path, f"cannot write the fix: {exc.strerror or exc}")
-    except BaseException:
-        _remove_quietly(temp)
-        raise
-    return None
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

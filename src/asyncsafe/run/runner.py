@@ -24,6 +24,7 @@ from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_
 from asyncsafe.engine.input.source import Source, decode_source, read_source, too_large
 from asyncsafe.run.guard import file_error, is_internal
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
+from asyncsafe.run.replace import remove_leftovers, write_atomically
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -144,6 +145,8 @@ def run(
 ) -> RunResult:
     """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``)."""
     files, errors = discover(paths, settings)
+    if fix is not None and fix.write:
+        remove_leftovers(files)  # temp files of a --fix run that was killed
     result = RunResult(errors=list(errors), files_checked=len(files))
     project = Project(
         settings.root, settings, extra_files=tuple(files), use_cache=use_cache,
@@ -234,8 +237,6 @@ def _take_change(result: RunResult, outcome: FixOutcome, fix: FixMode | None) ->
     if not fix.write:
         result.changes.append(change)
         return list(change.diagnostics_before)
-    from asyncsafe.fix import write_atomically
-
     error = write_atomically(change)
     if error is not None:
         result.errors.append(error)
