@@ -148,3 +148,16 @@ def test_max_file_size_must_be_a_size(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"{config}: error: [tool.asyncsafe] max-file-size: expected a positive size")
     assert os.path.exists(config)
+
+
+def test_everything_after_double_dash_is_a_path(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    write(root / "--exclude=*.py", BAD)
+    write(root / "--output-file=app" / "views.py", BAD)
+    result = run_cli("check", "--no-cache", "-q", "--", "--exclude=*.py", "--output-file=app/views.py", "--", cwd=root)
+    assert result.returncode == 2, result.stdout + result.stderr  # `--` (the second) is no file
+    assert [line.split(" ")[0] for line in result.stdout.splitlines()] == [
+        "--exclude=*.py:5:5:", "--output-file=app/views.py:5:5:",
+    ]
+    assert result.stderr == "--: error: no such file or directory\n"
+    assert (root / "--output-file=app" / "views.py").read_text(encoding="utf-8") == BAD
