@@ -102,7 +102,7 @@ class Project:
             self.recorder.read(module, owner)
         if module not in self._sources:
             path = self.modules.get(module)
-            found = read_source(path) if path else None
+            found = read_source(path, self.settings.max_file_size) if path else None
             if isinstance(found, FileError):
                 self.unreadable[found.path] = found.reason
             self._sources[module] = None if isinstance(found, FileError) else found
