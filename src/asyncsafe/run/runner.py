@@ -8,13 +8,14 @@ over an unchanged tree stats files and prints what the manifest holds.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.cache.manifest import Manifest
-from asyncsafe.engine.cache.reads import Reads
+from asyncsafe.engine.cache.reads import Reads, ScanKind, provide_scans
 from asyncsafe.engine.cache.store import CacheStore, open_store
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.discover import discover
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
     from asyncsafe.fix import FileChange, FixOutcome
 
 PARALLEL_THRESHOLD = 8
+
+
+def _django_scans() -> dict[ScanKind, Callable[[str], str]]:
+    from asyncsafe.django.prefilter import scan_signature
+
+    return {ScanKind.DJANGO_CLASSES: scan_signature}
+
+
+provide_scans(_django_scans)  # the cache re-runs the model index's text scans over changed files
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ class ScanKind(enum.Enum):
     DJANGO_CLASSES = "django-classes"  # class names and bases, relation targets, AUTH_USER_MODEL
 
     def extract(self, text: str) -> str:
-        return _extractor(self)(text)
+        while self not in _extractors and _loaders:
+            _extractors.update(_loaders.pop()())
+        return _extractors[self](text)
 
     @classmethod
     def named(cls, name: object) -> ScanKind | None:
@@ -41,12 +43,15 @@ class ScanKind(enum.Enum):
             return None
 
 
-def _extractor(kind: ScanKind) -> Callable[[str], str]:
-    # Imported on use: a warm run re-scans a changed file without loading the Django rules.
-    from asyncsafe.django.prefilter import scan_signature
+Extractors = dict[ScanKind, Callable[[str], str]]
+_extractors: Extractors = {}
+_loaders: list[Callable[[], Extractors]] = []
 
-    extractors = {ScanKind.DJANGO_CLASSES: scan_signature}
-    return extractors[kind]
+
+def provide_scans(loader: Callable[[], Extractors]) -> None:
+    """What each kind extracts is defined above this layer (Django's prefilter): the run hands it
+    in as a loader, called on first use (a warm run seldom re-scans, and then loads it)."""
+    _loaders.append(loader)
 
 
 @dataclass

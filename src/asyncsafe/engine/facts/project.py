@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run n
     import libcst as cst
 
     from asyncsafe.engine.cache.store import CacheStore
+    from asyncsafe.engine.tree.events import RuleSet
 
 T = TypeVar("T")
 
@@ -34,6 +35,7 @@ class Project:
     settings: Settings
     extra_files: tuple[str, ...] = ()
     cache: CacheStore | None = None  # project-wide facts may also be kept in the cache
+    rules: RuleSet | None = None  # handed in by the run layer: dependencies are walked with them
     recorder: Recorder = field(default_factory=Recorder, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
