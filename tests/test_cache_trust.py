@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -363,3 +364,20 @@ def test_a_file_made_unreadable_is_not_answered_from_the_cache(tmp_path: Path) -
     assert locked.returncode == 2 and FINDING not in locked.stdout
     assert locked.stderr.splitlines() == ["app/sleepy.py: error: cannot read: Permission denied"]
     assert FINDING in check().stdout
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="the file system requires UTF-8 names")
+def test_a_file_name_that_is_not_utf8_keeps_cached_runs_working(tmp_path: Path) -> None:
+    """Manifest keys are file names as the OS gives them (surrogate escapes): one undecodable
+    name once made every cached run fail. Its result is stored and reused like any other."""
+    project(tmp_path)
+    odd = os.path.join(os.fsencode(tmp_path), b"app", b"caf\xe9.py")
+    with open(odd, "w", encoding="utf-8") as out:
+        out.write("from app.helpers import load\n\n\nasync def view():\n    return load()\n")
+    first = cached_equals_cold(tmp_path)
+    assert FINDING in first
+    name = os.path.relpath(os.fsdecode(odd), tmp_path)
+    before = generations(tmp_path)
+    assert name in before
+    assert cached_equals_cold(tmp_path) == first
+    assert generations(tmp_path) == before
