@@ -14,9 +14,7 @@ a repository wrote verifies as nothing (``store.py``).
 from __future__ import annotations
 
 import os
-import secrets
 import stat
-import subprocess
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -82,11 +80,11 @@ def _user_key(directory: str) -> bytes:
 def _create_key(directory: str, path: str) -> None:
     """Write the key whole under a temporary name, then link it into place: two first runs at once
     agree on one key (the loser reads the winner's)."""
-    temp = os.path.join(directory, f".tmp-key-{secrets.token_hex(8)}")
+    temp = os.path.join(directory, f".tmp-key-{os.urandom(8).hex()}")
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
     try:
         with open(descriptor, "wb") as out:
-            out.write(secrets.token_bytes(KEY_BYTES))
+            out.write(os.urandom(KEY_BYTES))
         try:
             os.link(temp, path)
         except FileExistsError:
@@ -144,6 +142,8 @@ def git_work_tree(directory: Path) -> Path | None:
 
 def tracked_by_git(directory: Path) -> bool:
     """Whether git tracks any file in ``directory``."""
+    import subprocess  # seldom: only when the index changed since git last said no
+
     try:
         listed = subprocess.run(
             # fsmonitor is a command from the repository's config: never run it for this

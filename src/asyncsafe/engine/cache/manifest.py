@@ -12,8 +12,8 @@ Two tables:
   an edit in the same clock tick as the read that recorded it would leave the same ``stat``.
 * ``results``, one row per checked file: its diagnostics (``# noqa`` applied), its digest, the
   generation it was computed at, and which project files its analysis read whole (``reads``) or
-  only scanned as text (``scans``, e.g. Django's class-name prefilter), as lists of indices into the
-  project's sorted file list (proportional to what was read, not to the project).
+  only scanned as text (``scans``, e.g. Django's class-name prefilter), as runs of indices into the
+  project's sorted file list (a few numbers for "every file", two per file for a sparse read).
 
 A result is reused only when its file is unchanged and no file it read has changed since, and no
 file it scanned yields a different scan: exactly what a cold run would return. Editing one function
@@ -26,9 +26,9 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.cache.reads import ScanKind
@@ -58,12 +58,8 @@ class FileState:
 
     @classmethod
     def from_json(cls, raw: list[Any]) -> FileState:
-        stat, digest, holds_async, changed, rescanned, scans = raw
-        if any(ScanKind.named(name) is None for name in scans):
-            raise ValueError("unknown scan kind")  # another engine's entry: start afresh
-        dev, ino, size, mtime_ns, ctime_ns = (int(value) for value in stat)
-        return cls((dev, ino, size, mtime_ns, ctime_ns), str(digest), bool(holds_async), int(changed), int(rescanned),
-                   {str(name): str(value) for name, value in scans.items()})
+        # Signed by this user for this engine (store.py): the shape is ours, not checked per field.
+        return cls(cast(StatKey, tuple(raw[0])), *raw[1:])
 
     def modified_ns(self) -> int:
         return max(self.stat[3], self.stat[4])
@@ -75,8 +71,8 @@ class Result:
     generation: int
     diagnostics: list[Diagnostic]
     error: FileError | None = None
-    reads: list[int] = field(default_factory=list)  # indices into the sorted project files
-    scans: list[int] = field(default_factory=list)
+    reads: list[int] = field(default_factory=list)  # runs of indices into the sorted project files
+    scans: list[int] = field(default_factory=list)  # (``_runs``: start, length, start, length...)
 
     def to_json(self) -> list[Any]:
         error = [self.error.path, self.error.reason] if self.error else None
@@ -106,7 +102,8 @@ class Manifest:
         self.store = store
         self.layout = sorted(layout)
         self._index = {path: i for i, path in enumerate(self.layout)}
-        self._layout_digest = hashlib.sha256(b"\0".join(map(os.fsencode, self.layout))).hexdigest()
+        names = "\0".join(self.layout).encode("utf-8", "surrogateescape")  # os.fsencode, at once
+        self._layout_digest = hashlib.sha256(names).hexdigest()
         key = hashlib.sha256(salt.encode() + b"\0" + os.fsencode(os.path.abspath(root))).hexdigest()
         self.name = f"manifest-{key[:20]}.json"
         self.holds_async = holds_async
@@ -204,8 +201,8 @@ class Manifest:
         if result.generation >= self._last_change:
             return True  # nothing changed since it was computed: the warm path
         since = result.generation
-        return not any(self._changed_since(i, since, lambda s: s.changed) for i in result.reads) and \
-            not any(self._changed_since(i, since, lambda s: s.rescanned) for i in result.scans)
+        return not any(self._changed_since(i, since, lambda s: s.changed) for i in _indices(result.reads)) \
+            and not any(self._changed_since(i, since, lambda s: s.rescanned) for i in _indices(result.scans))
 
     def _changed_since(self, index: int, generation: int, when: Callable[[FileState], int]) -> bool:
         state = self.files.get(self.layout[index]) if 0 <= index < len(self.layout) else None
@@ -219,8 +216,8 @@ class Manifest:
             self._note_scans(scanned, kinds)
         self.results[path] = Result(
             digest, self.generation, diagnostics, error,
-            sorted({self._index[p] for p in reads if p in self._index}),
-            sorted({self._index[p] for p in scans if p in self._index}),
+            _runs(self._index[p] for p in reads if p in self._index),
+            _runs(self._index[p] for p in scans if p in self._index),
         )
         self._dirty = True
 
@@ -277,9 +274,28 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
+def _runs(indices: Iterable[int]) -> list[int]:
+    """Indices as runs ``[start, length, ...]``: a result that scanned every file keeps two
+    numbers, one that read a few keeps two per file read."""
+    runs: list[int] = []
+    for index in sorted(set(indices)):
+        if runs and runs[-2] + runs[-1] == index:
+            runs[-1] += 1
+        else:
+            runs += [index, 1]
+    return runs
+
+
+def _indices(runs: list[int]) -> Iterator[int]:
+    for position in range(0, len(runs) - 1, 2):
+        yield from range(runs[position], runs[position] + runs[position + 1])
+
+
 def _scan_values(previous: dict[str, str], data: bytes) -> dict[str, str]:
-    """The same scans as before, over the file's new content (kinds were checked on load)."""
+    """The same scans as before, over the file's new content. Only kinds known in code run: a
+    name in the manifest selects one of them, never anything else."""
     if not previous:
         return {}
     text = data.decode("utf-8", errors="replace")
-    return {name: ScanKind(name).extract(text) for name in previous}
+    kinds = [kind for kind in map(ScanKind.named, previous) if kind is not None]
+    return {kind.value: kind.extract(text) for kind in kinds}

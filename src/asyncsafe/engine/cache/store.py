@@ -19,9 +19,7 @@ import hmac
 import json
 import os
 import re
-import shutil
 import stat
-import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -99,7 +97,7 @@ class CacheStore:
         temp: str | None = None
         try:
             self._prepare(target.parent)
-            descriptor, temp = tempfile.mkstemp(dir=self.directory, prefix=TEMP_PREFIX)
+            temp, descriptor = _new_temporary(self.directory)
             with os.fdopen(descriptor, "wb") as out:
                 out.write(HEADER + self._mac(name, body) + b"\n")
                 out.write(body)
@@ -163,17 +161,17 @@ class CacheStore:
         now = time.time()
         manifests: list[tuple[float, str]] = []
         for entry in _entries(self.directory):
-            age = now - _mtime(entry)
-            if entry.name.startswith(TEMP_PREFIX) and age > STALE_TEMP_SECONDS:
+            if entry.name.startswith(TEMP_PREFIX) and now - _mtime(entry) > STALE_TEMP_SECONDS:
                 _remove(entry.path)
             elif entry.name.startswith("manifest-") and entry.name.endswith(".json"):
-                manifests.append((age, entry.path))
+                manifests.append((now - _mtime(entry), entry.path))
         for _, path in sorted(manifests)[KEEP_MANIFESTS:]:
             _remove(path)
         for entry in _entries(self.root):
-            stale = now - _mtime(entry) > OLD_ENGINE_SECONDS
             other = ENGINE_NAME.fullmatch(entry.name) and entry.name != self.directory.name
-            if other and stale and entry.is_dir(follow_symlinks=False):
+            if other and entry.is_dir(follow_symlinks=False) and now - _mtime(entry) > OLD_ENGINE_SECONDS:
+                import shutil  # seldom: not on the warm path
+
                 shutil.rmtree(entry.path, ignore_errors=True)
 
 
@@ -214,6 +212,12 @@ def _read_regular(path: Path) -> bytes | None:
             return handle.read(MAX_ENTRY_BYTES + 1)
         except OSError:
             return None
+
+
+def _new_temporary(directory: Path) -> tuple[str, int]:
+    """A new file (``O_EXCL``: never an existing file or link) for an entry being written."""
+    path = os.path.join(directory, f"{TEMP_PREFIX}{os.urandom(8).hex()}")
+    return path, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
 
 
 def _own_directory(path: Path, parents: bool) -> None:
