@@ -381,3 +381,24 @@ def test_a_file_name_that_is_not_utf8_keeps_cached_runs_working(tmp_path: Path) 
     assert name in before
     assert cached_equals_cold(tmp_path) == first
     assert generations(tmp_path) == before
+
+
+def test_an_engine_directory_replaced_by_a_link_is_neither_written_nor_tidied(tmp_path: Path) -> None:
+    root, outside = tmp_path / "proj", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    project(root)
+    cached_equals_cold(root)
+    (manifest,) = (root / ".asyncsafe_cache").glob("*/manifest-*.json")
+    engine = manifest.parent
+    old = time.time() - 30 * 24 * 3600
+    planted = [outside / ".tmp-precious", *(outside / f"manifest-{i:020d}.json" for i in range(12))]
+    for path in planted:
+        path.write_bytes(b"precious")
+        os.utime(path, (old, old))
+    shutil.rmtree(engine)
+    engine.symlink_to(outside, target_is_directory=True)
+    (root / "app/sleepy.py").write_text(SLEEPY + "\n", encoding="utf-8")  # something to write
+    assert FINDING in cached_equals_cold(root)
+    assert sorted(outside.iterdir()) == sorted(planted)
+    assert all(path.read_bytes() == b"precious" for path in planted)

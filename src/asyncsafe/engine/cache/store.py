@@ -160,7 +160,7 @@ class CacheStore:
         module makes are ever removed: a ``cache-dir`` pointed at the wrong place loses nothing."""
         now = time.time()
         manifests: list[tuple[float, str]] = []
-        for entry in _entries(self.directory):
+        for entry in _entries(self.directory) if _is_own_directory(self.directory) else []:
             if entry.name.startswith(TEMP_PREFIX) and now - _mtime(entry) > STALE_TEMP_SECONDS:
                 _remove(entry.path)
             elif entry.name.startswith("manifest-") and entry.name.endswith(".json"):
@@ -230,9 +230,17 @@ def _own_directory(path: Path, parents: bool) -> None:
             os.mkdir(path)
     except FileExistsError:
         pass
-    info = os.lstat(path)
-    if not stat.S_ISDIR(info.st_mode) or not owned(info):
+    if not _is_own_directory(path):
         raise OSError(f"{path} is not a directory of the current user")
+
+
+def _is_own_directory(path: Path) -> bool:
+    """A real directory (not a link to one) of the current user."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and owned(info)
 
 
 def _create_gitignore(directory: Path) -> None:
