@@ -8,8 +8,9 @@ Two tables:
   its content digest, whether it can hold an async body, the values of the text scans that read it,
   and the *generation* at which its content (``changed``) and its scan values (``rescanned``) last
   changed. A file whose ``stat`` is unchanged is not opened, unless it was modified within the
-  file system's timestamp granularity of the manifest's last write ("racily clean", as git says):
-  an edit in the same clock tick as the read that recorded it would leave the same ``stat``.
+  file system's timestamp granularity of the start of the run that wrote the manifest ("racily
+  clean", as git says): an edit in the same clock tick as the read that recorded it would leave the
+  same ``stat``. Such files are read again by every run until one that started later confirms them.
 * ``results``, one row per checked file: its diagnostics (``# noqa`` applied), its digest, the
   generation it was computed at, and which project files its analysis read whole (``reads``) or
   only scanned as text (``scans``, e.g. Django's class-name prefilter), as runs of indices into the
@@ -111,6 +112,7 @@ class Manifest:
         self.files: dict[str, FileState] = {}
         self.results: dict[str, Result] = {}
         self._racy_after = 0  # states modified at or after this may hide a same-tick edit
+        self._started_ns = time.time_ns()  # before any stat of this run
         self._fresh: set[str] = set()  # stat checked (and re-read if changed) in this run
         self._data: dict[str, bytes] = {}
         self._dirty = False
@@ -241,7 +243,7 @@ class Manifest:
             if not isinstance(raw, dict) or raw.get("format") != FORMAT:
                 return
             self.generation = int(raw["generation"]) + 1
-            self._racy_after = int(raw["written_ns"]) - RACY_WINDOW_NS
+            self._racy_after = int(raw["started_ns"]) - RACY_WINDOW_NS
             self.files = {str(p): FileState.from_json(state) for p, state in raw["files"].items()}
             if raw["layout"] == self._layout_digest:
                 self.results = {str(p): Result.from_json(r) for p, r in raw["results"].items()}
@@ -257,7 +259,9 @@ class Manifest:
         payload = {
             "format": FORMAT,
             "generation": self.generation,
-            "written_ns": time.time_ns(),
+            # Every stat of this run came after this: a file whose timestamp is no older (less the
+            # granularity) may have been edited in the same tick as the read that recorded it.
+            "started_ns": self._started_ns,
             "layout": self._layout_digest,
             "files": {p: s.to_json() for p, s in self.files.items() if p in self._fresh},
             "results": {
