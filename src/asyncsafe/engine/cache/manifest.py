@@ -34,7 +34,7 @@ from typing import Any, cast
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.cache.reads import ScanKind
 from asyncsafe.engine.cache.store import CacheStore
-from asyncsafe.engine.input.source import read_bytes
+from asyncsafe.engine.input.source import DEFAULT_MAX_FILE_SIZE, read_bytes
 
 FORMAT = 3
 # The coarsest file timestamp in common use (FAT: 2 s); a file modified this close to the
@@ -61,6 +61,10 @@ class FileState:
     def from_json(cls, raw: list[Any]) -> FileState:
         # Signed by this user for this engine (store.py): the shape is ours, not checked per field.
         return cls(cast(StatKey, tuple(raw[0])), *raw[1:])
+
+    @property
+    def size(self) -> int:
+        return self.stat[2]
 
     def modified_ns(self) -> int:
         return max(self.stat[3], self.stat[4])
@@ -99,8 +103,9 @@ class Manifest:
     """``layout``: the project's files (absolute paths); results are kept while it is the same."""
 
     def __init__(self, store: CacheStore, salt: str, root: str, layout: Iterable[str],
-                 holds_async: Callable[[bytes], bool]) -> None:
+                 holds_async: Callable[[bytes], bool], max_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
         self.store = store
+        self.max_size = max_size  # a larger file is never read (it is refused when checked)
         self.layout = sorted(layout)
         self._index = {path: i for i, path in enumerate(self.layout)}
         names = "\0".join(self.layout).encode("utf-8", "surrogateescape")  # os.fsencode, at once
@@ -135,7 +140,7 @@ class Manifest:
                 self._fresh.add(path)
                 return known
             self._dirty = True  # racily clean: read it, and write the manifest again (later)
-        data = read_bytes(path)  # never waits on a FIFO: those are refused when checked
+        data = read_bytes(path, self.max_size)  # never waits on a FIFO: refused when checked
         if isinstance(data, FileError):
             self._gone(path)
             return None
@@ -229,7 +234,7 @@ class Manifest:
             return
         missing = [kind for kind in kinds if kind.value not in state.scans]
         if missing:
-            data = self._data.get(path) or read_bytes(path)
+            data = self._data.get(path) or read_bytes(path, self.max_size)
             if isinstance(data, FileError):
                 return
             text = data.decode("utf-8", errors="replace")
