@@ -149,6 +149,12 @@ def _max_depth(value: Any, where: str) -> int:
     return value
 
 
+def _cache_dir(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a directory path (string), got {value!r}")
+    return value
+
+
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000}
 _SIZE = re.compile(r"\s*(\d+)\s*([KMG]?B)?\s*", re.IGNORECASE)
 
@@ -176,6 +182,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "safe-calls": ("safe_calls", _safe_calls),
     "cache-backend": ("cache_backend", _cache_backend),
     "max-depth": ("max_depth", _max_depth),
+    "cache-dir": ("cache_dir", _cache_dir),
     "max-file-size": ("max_file_size", _file_size),
     "target-version": ("target_version", _target_version),
     "src": ("src", _folders),
@@ -229,12 +236,16 @@ class Settings:
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
     safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
+<<<<<<< HEAD
     project_root: str | None = None  # None: ``root``
     target_version: str | None = None  # "3.12": the grammar files are parsed with; None: newest
     src: tuple[str, ...] = ()  # import roots as configured (relative to ``root``)
     src_roots: tuple[str, ...] = ()  # import roots resolved (absolute); empty: the project root
     # Where each resolved value came from, for --show-settings.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+=======
+    cache_dir: str | None = None  # relative to the root; unset: $ASYNCSAFE_CACHE_DIR or the default
+>>>>>>> main
 
     @property
     def django(self) -> tuple[int, int]:
