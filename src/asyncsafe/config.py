@@ -236,16 +236,13 @@ class Settings:
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
     safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
-<<<<<<< HEAD
+    cache_dir: str | None = None  # relative to the root; unset: $ASYNCSAFE_CACHE_DIR or the default
     project_root: str | None = None  # None: ``root``
     target_version: str | None = None  # "3.12": the grammar files are parsed with; None: newest
     src: tuple[str, ...] = ()  # import roots as configured (relative to ``root``)
     src_roots: tuple[str, ...] = ()  # import roots resolved (absolute); empty: the project root
     # Where each resolved value came from, for --show-settings.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
-=======
-    cache_dir: str | None = None  # relative to the root; unset: $ASYNCSAFE_CACHE_DIR or the default
->>>>>>> main
 
     @property
     def django(self) -> tuple[int, int]:
