@@ -8,7 +8,6 @@ a directory chain 1,000 deep is walked, an oversized file or a too-deep config i
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -109,22 +108,22 @@ def test_a_directory_chain_1000_deep_is_walked(tmp_path: Path) -> None:
             assert result.stdout.startswith("d/d/d/") and ":5:5: ASF301 " in result.stdout
             assert result.stderr == ""
     finally:
-        _remove_chain(root / "d")
+        remove_chain(root, deep)
 
 
-def _remove_chain(top: Path) -> None:
-    """Bottom-up and iterative: pytest's recursive cleanup of old temp dirs (shutil.rmtree)
-    dies with RecursionError on a chain 1,000 deep, failing a later session at exit."""
-    chain = [top]
-    while (chain[-1] / "d").is_dir():
-        chain.append(chain[-1] / "d")
-    for folder in reversed(chain):
-        for entry in folder.iterdir():
-            if not entry.is_dir():
-                entry.unlink()
-            elif entry.name != "d":
-                shutil.rmtree(entry)  # e.g. __pycache__: shallow
-        folder.rmdir()
+def remove_chain(root: Path, deepest: Path) -> None:
+    """Delete the chain bottom-up: pytest's recursive clean-up of old temp dirs overflows on it."""
+    level = deepest
+    while level != root:
+        for child in level.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                os.rmdir(child)
+            else:
+                child.unlink()
+        level = level.parent
+    for child in level.iterdir():
+        if child.name == "d":
+            os.rmdir(child)
 
 
 def test_a_file_over_max_file_size_is_one_line_and_the_run_goes_on(tmp_path: Path) -> None:
