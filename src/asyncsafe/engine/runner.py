@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.cache import CACHE_DIR_NAME, engine_fingerprint
+from asyncsafe.engine.collector import after_file, analysis_collector, quiet_collector
 from asyncsafe.engine.discover import discover
 from asyncsafe.engine.guard import file_error, is_internal
 from asyncsafe.engine.manifest import Manifest
@@ -75,6 +76,7 @@ _WORKER_PROJECT: Project | None = None
 def _init_worker(project: Project) -> None:
     global _WORKER_PROJECT
     _WORKER_PROJECT = project
+    quiet_collector()
 
 
 def _check_bytes(
@@ -91,6 +93,8 @@ def _check_bytes(
         from asyncsafe.fix import FixOutcome
 
         return Checked(FixOutcome([], file_error(path, exc)))
+    finally:
+        after_file()
 
 
 def _check_bytes_unguarded(
@@ -149,7 +153,8 @@ def run(
         found = _triage(path, manifest, fix, result, settings)
         if found is not None:
             pending.append(found)
-    analyzed = _analyze_all(pending, settings, project, jobs, fix)
+    with analysis_collector():
+        analyzed = _analyze_all(pending, settings, project, jobs, fix)
     for item, checked in zip(pending, analyzed):
         cacheable = fix is None and not is_internal(checked.outcome.error)  # a bug is not a result
         if manifest is not None and item.digest is not None and cacheable:
