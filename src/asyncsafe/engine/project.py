@@ -17,7 +17,7 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.discover import discover
 from asyncsafe.engine.modules import module_name_for
-from asyncsafe.engine.reads import Recorder, ScanSignature
+from asyncsafe.engine.reads import NullRecorder, Recorder, ScanSignature
 from asyncsafe.engine.source import Source, read_source
 
 if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
@@ -39,6 +39,10 @@ class Project:
 
     # Every Python file under the root, when the caller already discovered them (checking ".").
     files_under_root: tuple[str, ...] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.use_cache and type(self.recorder) is Recorder:
+            self.recorder = NullRecorder()  # no result is stored: nothing to record it for
 
     @cached_property
     def modules(self) -> dict[str, str]:
