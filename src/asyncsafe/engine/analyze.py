@@ -66,7 +66,7 @@ def analyze_source(
 ) -> FileAnalysis:
     if prefilter and not might_hold_async(source.text):
         return FileAnalysis(source.path)
-    module = parse(source)
+    module = project.checked_tree(source, parse) if project is not None else parse(source)
     if isinstance(module, FileError):
         return FileAnalysis(source.path, error=module)
     catalog = catalog or configured_catalog(settings.blocking_calls)

@@ -8,6 +8,7 @@ cached result learns which files it depends on (``recorder``, see ``engine/reads
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -99,6 +100,29 @@ class Project:
             except Exception:  # a broken file is reported when it is checked itself
                 self._trees[module] = None
         return self._trees[module]
+
+    @cached_property
+    def _module_at(self) -> dict[str, str]:
+        """Absolute path -> the module name it is the file of."""
+        return {os.path.abspath(path): module for module, path in self.modules.items()}
+
+    def checked_tree(
+        self, source: Source, parse: Callable[[Source], cst.Module | FileError]
+    ) -> cst.Module | FileError:
+        """The tree of a file being checked: parsed once per run, whether the file was first
+        read as a dependency of another one, or is read as one later."""
+        module = self._module_at.get(os.path.abspath(source.path))
+        if module is None:
+            return parse(source)
+        known = self._sources.get(module, source)
+        same_text = known is not None and known.text == source.text
+        if same_text and self._trees.get(module) is not None:
+            return self._trees[module]  # type: ignore[return-value]
+        tree = parse(source)
+        if same_text and not isinstance(tree, FileError):
+            self._sources[module] = known
+            self._trees[module] = tree
+        return tree
 
     def facts(self, key: str, build: Callable[[Project], T]) -> T:
         """A project-wide fact (e.g. the Django model index), built on first use, once per process.
