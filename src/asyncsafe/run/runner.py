@@ -28,7 +28,8 @@ from asyncsafe.run.noqa import apply_noqa, drop_ignored
 if TYPE_CHECKING:
     from asyncsafe.fix import FileChange, FixOutcome
 
-PARALLEL_THRESHOLD = 8
+PARALLEL_THRESHOLD = 8  # fewer files than this are analyzed in this process: a pool costs more
+FILES_PER_WORKER = 4  # each worker rebuilds what it needs of the project: give it enough files
 
 
 @dataclass(frozen=True)
@@ -247,8 +248,8 @@ def _analyze_all(
     jobs: int | None,
     fix: FixMode | None,
 ) -> list[Checked]:
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
+    workers = worker_count(jobs, len(pending))
+    if workers <= 1:
         return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
     from concurrent.futures import (
         ProcessPoolExecutor,  # only when it pays: not on a warm run
@@ -267,6 +268,16 @@ def _analyze_all(
                 chunksize=max(1, len(pending) // (workers * 4)),
             )
         )
+
+
+def worker_count(jobs: int | None, files: int) -> int:
+    """Processes to analyze ``files`` with: what ``--jobs`` asks (default: the CPUs this process
+    may run on), never more than the work pays for, and one (no pool) for a handful of files."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    wanted = jobs if jobs is not None else (available or 1)
+    if files < PARALLEL_THRESHOLD:
+        return 1
+    return max(1, min(wanted, files // FILES_PER_WORKER))
 
 
 def _collect(
