@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from asyncsafe.fix import FileChange, FixOutcome
 
 PARALLEL_THRESHOLD = 8  # fewer files than this are analyzed in this process: a pool costs more
+HEAD_SHARE = 2  # with W workers, the first 1/(2W) of the files are analyzed before forking
 FILES_PER_WORKER = 4  # each worker rebuilds what it needs of the project: give it enough files
 
 
@@ -250,24 +251,39 @@ def _analyze_all(
 ) -> list[Checked]:
     workers = worker_count(jobs, len(pending))
     if workers <= 1:
-        return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
-    from concurrent.futures import (
-        ProcessPoolExecutor,  # only when it pays: not on a warm run
-    )
+        return _analyze_here(pending, settings, project, fix)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # only when it pays: not on a warm run
 
+    # Fork after building: the first files, analyzed here, build the project facts that most
+    # files need (the model index, outlines, shared helpers' summaries); forked workers inherit
+    # them instead of each building them again. Without fork, workers start from nothing.
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    head = len(pending) // (workers * HEAD_SHARE) if forking else 0
+    done = _analyze_here(pending[:head], settings, project, fix)
+    rest = pending[head:]
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(project,)
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork") if forking else None,
+        initializer=_init_worker,
+        initargs=(project,),
     ) as pool:
-        return list(
+        return done + list(
             pool.map(
                 _check_bytes,
-                [item.path for item in pending],
-                [item.data for item in pending],
-                [settings] * len(pending),
-                [fix] * len(pending),
-                chunksize=max(1, len(pending) // (workers * 4)),
+                [item.path for item in rest],
+                [item.data for item in rest],
+                [settings] * len(rest),
+                [fix] * len(rest),
+                chunksize=max(1, len(rest) // (workers * 4)),
             )
         )
+
+
+def _analyze_here(
+    pending: list[_Pending], settings: Settings, project: Project, fix: FixMode | None
+) -> list[Checked]:
+    return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
 
 
 def worker_count(jobs: int | None, files: int) -> int:
