@@ -104,3 +104,19 @@ def test_cli_jobs_300_gives_the_serial_result(tmp_path: Path) -> None:
     many = run_cli("check", "--no-cache", "--jobs", "300", "transitive_project", cwd=root)
     assert serial.returncode == 1, serial.stderr
     assert (many.returncode, many.stdout, many.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+def test_results_do_not_depend_on_how_many_trees_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Memory is bounded by dropping trees; whatever is dropped and needed again is parsed and
+    # walked again, with the same findings and the same chains.
+    from asyncsafe.engine.facts import callgraph, project
+
+    root = project_copy(tmp_path, extra_views=2)
+    kept = run_project(root, monkeypatch, use_cache=False, jobs=1).diagnostics
+    monkeypatch.setattr(project, "TREES_KEPT", 1)
+    monkeypatch.setattr(callgraph, "NODES_KEPT", 1)
+    dropped = run_project(root, monkeypatch, use_cache=False, jobs=1).diagnostics
+    assert sum(d.code == "ASF601" for d in kept) >= 3
+    assert dropped == kept

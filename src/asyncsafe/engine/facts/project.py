@@ -28,6 +28,11 @@ if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run n
 
 T = TypeVar("T")
 
+# libcst trees kept at once (the most recently used): enough for every tree a project of
+# Django's size needs, and a bound on memory for one of Home Assistant's (a tree dropped and
+# needed again is parsed again from the text, which is kept).
+TREES_KEPT = 256
+
 
 @dataclass
 class Project:
@@ -90,19 +95,33 @@ class Project:
         return self.source(module, track=False)
 
     def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
-        """The module's libcst tree, parsed at most once per run (None if unparseable)."""
+        """The module's libcst tree (None if unparseable): parsed once, and again only if it
+        was dropped under ``TREES_KEPT``."""
         import libcst as cst
 
         source = self.source(module, track=track)
-        if module not in self._trees:
-            from asyncsafe.engine.input.parse_gate import gate
+        if module in self._trees:
+            return self._keep_tree(module, self._trees.pop(module))
+        from asyncsafe.engine.input.parse_gate import gate
 
-            try:  # the gate keeps a pathological module from crashing libcst (and the run)
-                usable = source is not None and gate(source) is None
-                self._trees[module] = cst.parse_module(source.text) if source and usable else None
-            except Exception:  # a broken file is reported when it is checked itself
-                self._trees[module] = None
-        return self._trees[module]
+        try:  # the gate keeps a pathological module from crashing libcst (and the run)
+            usable = source is not None and gate(source) is None
+            tree = cst.parse_module(source.text) if source and usable else None
+        except Exception:  # a broken file is reported when it is checked itself
+            tree = None
+        return self._keep_tree(module, tree)
+
+    def _keep_tree(self, module: str, tree: cst.Module | None) -> cst.Module | None:
+        """Keep ``tree`` as the most recently used; forget the least recently used beyond the bound."""
+        self._trees.pop(module, None)
+        self._trees[module] = tree
+        while len(self._trees) > TREES_KEPT:
+            del self._trees[next(iter(self._trees))]
+        return tree
+
+    def holds_tree(self, module: str, tree: cst.Module) -> bool:
+        """Whether ``tree`` is the project's tree of ``module`` (parsed from the same text)."""
+        return self._trees.get(module) is tree
 
     @cached_property
     def _module_at(self) -> dict[str, str]:
@@ -119,12 +138,14 @@ class Project:
             return parse(source)
         known = self._sources.get(module, source)
         same_text = known is not None and known.text == source.text
-        if same_text and self._trees.get(module) is not None:
-            return self._trees[module]  # type: ignore[return-value]
+        held = self._trees.get(module)
+        if same_text and held is not None:
+            self._keep_tree(module, held)
+            return held
         tree = parse(source)
         if same_text and not isinstance(tree, FileError):
             self._sources[module] = known
-            self._trees[module] = tree
+            self._keep_tree(module, tree)
         return tree
 
     def facts(self, key: str, build: Callable[[Project], T]) -> T:
