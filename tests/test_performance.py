@@ -18,6 +18,7 @@ from conftest import run_cli
 
 from asyncsafe.config import Settings, load_settings
 from asyncsafe.engine.cache.reads import NullRecorder, Recorder
+from asyncsafe.engine.cache.store import open_store
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.run import runner
 
@@ -74,7 +75,9 @@ def test_the_collector_is_off_during_analysis_and_restored(
 
 def test_nothing_is_recorded_without_a_cache(tmp_path: Path) -> None:
     assert isinstance(Project(str(tmp_path), Settings()).recorder, NullRecorder)
-    assert type(Project(str(tmp_path), Settings(), use_cache=True).recorder) is Recorder
+    store, refused = open_store(str(tmp_path), None)
+    assert store is not None, refused
+    assert type(Project(str(tmp_path), Settings(), cache=store).recorder) is Recorder
 
 
 @pytest.mark.parametrize(

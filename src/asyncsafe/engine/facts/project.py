@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.cache.reads import NullRecorder, Recorder, ScanSignature
+from asyncsafe.engine.cache.reads import NullRecorder, Recorder, ScanKind
 from asyncsafe.engine.input.discover import discover
 from asyncsafe.engine.input.modules import module_name_for
 from asyncsafe.engine.input.source import Source, read_source
@@ -24,6 +24,7 @@ from asyncsafe.engine.input.source import Source, read_source
 if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
     import libcst as cst
 
+    from asyncsafe.engine.cache.store import CacheStore
     from asyncsafe.engine.tree.events import RuleSet
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ class Project:
     root: str
     settings: Settings
     extra_files: tuple[str, ...] = ()
-    use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
+    cache: CacheStore | None = None  # project-wide facts may also be kept in the cache
     rules: RuleSet | None = None  # handed in by the run layer: dependencies are walked with them
     recorder: Recorder = field(default_factory=Recorder, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
@@ -50,7 +51,7 @@ class Project:
     files_under_root: tuple[str, ...] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.use_cache and type(self.recorder) is Recorder:
+        if self.cache is None and type(self.recorder) is Recorder:
             self.recorder = NullRecorder()  # no result is stored: nothing to record it for
 
     @cached_property
@@ -87,11 +88,11 @@ class Project:
         return self._sources[module]
 
     def scan_source(
-        self, module: str, signature: ScanSignature, owner: str | None = None
+        self, module: str, kind: ScanKind, owner: str | None = None
     ) -> Source | None:
         """The module's text for a scan over many files: the caller's result depends only on
-        ``signature(text)``, not on the whole text."""
-        self.recorder.scan(module, signature, owner)
+        ``kind.extract(text)``, not on the whole text."""
+        self.recorder.scan(module, kind, owner)
         return self.source(module, track=False)
 
     def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
