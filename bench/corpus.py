@@ -48,13 +48,20 @@ PINNED: dict[str, str] = {
     "django-asgi-lifespan": "0.5.4",
 }
 
+# Large applications for the cold-run and memory targets (issue 15): not triaged and not part of the
+# real-world or crash-free runs, only timed and compared byte for byte (bench/identical.py).
+LARGE: dict[str, str] = {
+    "prefect": "3.9.1",  # ~500 modules, async throughout: the courtlistener/prefect-size target
+    "homeassistant": "2024.3.3",  # ~6,300 modules, 4,300 with async code: the memory target
+}
+
 # The async-heavy group the benchmark times next to Django's own source.
 ASYNC_HEAVY = ("channels", "daphne", "django-ninja", "adrf", "strawberry-graphql-django", "django-allauth")
 
 
 def fetch(name: str) -> Path:
     """The unpacked source tree of the pinned release of ``name`` (downloaded on first use)."""
-    version = PINNED[name]
+    version = PINNED.get(name) or LARGE[name]
     target = WORK / "src" / f"{name}-{version}"
     if target.is_dir():
         return target
@@ -95,7 +102,7 @@ def _unpack(archive: Path, target: Path) -> None:
 
 def main() -> None:
     for name in sys.argv[1:] or PINNED:
-        print(f"{name}=={PINNED[name]}\t{fetch(name)}")
+        print(f"{name}=={PINNED.get(name) or LARGE[name]}\t{fetch(name)}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python bench/run.py                                  # both corpora, 5 repetitions, scaling row
     python bench/run.py --corpus django --repeat 3 --skip-flake8-async --no-scaling
+    python bench/run.py --corpus prefect --corpus homeassistant --repeat 1 --cold-only --no-scaling
 
 Corpora come from PyPI through ``bench/corpus.py`` (pinned releases): Django's own source, and an
 async-heavy set (channels, daphne, django-ninja, adrf, strawberry-graphql-django, django-allauth).
@@ -27,7 +28,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import ASYNC_HEAVY, WORK, fetch  # noqa: E402
 
-CORPORA: dict[str, tuple[str, ...]] = {"django": ("django",), "async-heavy": ASYNC_HEAVY}
+CORPORA: dict[str, tuple[str, ...]] = {
+    "django": ("django",),
+    "async-heavy": ASYNC_HEAVY,
+    # Large applications (issue 15's targets), only on request: --corpus prefect / homeassistant.
+    "prefect": ("prefect",),
+    "homeassistant": ("homeassistant",),
+}
+DEFAULT_CORPORA = ("django", "async-heavy")
 SCALES = (1, 2, 4, 8)
 
 
@@ -146,7 +154,7 @@ def edit_row(name: str, command: list[str], files: list[Path]) -> Row:
     return summarize(name, samples)
 
 
-def bench(corpus: str, repeat: int, skip_flake8_async: bool) -> list[Row]:
+def bench(corpus: str, repeat: int, skip_flake8_async: bool, cold_only: bool = False) -> list[Row]:
     root = assemble(corpus)
     print(f"\n== {corpus}: {describe(root)} ==")
     asyncsafe = [tool("asyncsafe"), "check", "-q", str(root)]
@@ -159,6 +167,10 @@ def bench(corpus: str, repeat: int, skip_flake8_async: bool) -> list[Row]:
     ], repeat)]
     rows.append(median_row("asyncsafe cold (no cache)", asyncsafe, repeat, clear))
     rows.append(median_row("asyncsafe cold, --jobs 1", [*asyncsafe, "--jobs", "1"], repeat, clear))
+    rows.append(median_row("asyncsafe cold, --jobs 2", [*asyncsafe, "--jobs", "2"], repeat, clear))
+    if cold_only:
+        print_table(rows, rows[0])
+        return rows
     measure(asyncsafe)
     rows.append(median_row("asyncsafe warm (unchanged tree)", asyncsafe, repeat))
     rows.append(median_row("asyncsafe after touching one file (mtime only)", asyncsafe, repeat, touch))
@@ -213,11 +225,12 @@ def main() -> None:
     parser.add_argument("--corpus", choices=sorted(CORPORA), action="append")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-flake8-async", action="store_true", help="it takes minutes on Django")
+    parser.add_argument("--cold-only", action="store_true", help="only ruff and the cold rows (large corpora)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1x-8x copies row")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; medians of {args.repeat} runs")
-    for corpus in args.corpus or sorted(CORPORA, reverse=True):
-        bench(corpus, args.repeat, args.skip_flake8_async)
+    for corpus in args.corpus or DEFAULT_CORPORA:
+        bench(corpus, args.repeat, args.skip_flake8_async, args.cold_only)
     if not args.no_scaling:
         scaling("django", max(1, args.repeat // 2))
 

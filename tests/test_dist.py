@@ -15,3 +15,18 @@ def test_installed_versions_match_importlib_metadata() -> None:
 
 def test_a_missing_distribution_is_none() -> None:
     assert distribution_version("surely-not-installed-asyncsafe-probe") is None
+
+
+def test_a_missing_distribution_costs_no_importlib_metadata() -> None:
+    # The warm path asks for Django's version on every run; without Django installed, the answer
+    # must not import importlib.metadata (tens of milliseconds).
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from asyncsafe._dist import distribution_version as v; "
+        "assert v('surely-not-installed-asyncsafe-probe') is None; "
+        "print('importlib.metadata' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

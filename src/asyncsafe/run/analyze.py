@@ -53,7 +53,10 @@ def analyze_source(
 ) -> FileAnalysis:
     if prefilter and not might_hold_async(source.text):
         return FileAnalysis(source.path)
-    module = parse(source, settings.target_version)
+    def parse_for_target(checked: Source) -> cst.Module | FileError:
+        return parse(checked, settings.target_version)
+
+    module = project.checked_tree(source, parse_for_target) if project is not None else parse_for_target(source)
     if isinstance(module, FileError):
         return FileAnalysis(source.path, error=module)
     catalog = catalog or configured_catalog(settings.blocking_calls)

@@ -23,6 +23,7 @@ from asyncsafe.engine.input.discover import discover
 from asyncsafe.engine.input.parse_gate import gate
 from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
 from asyncsafe.engine.input.source import Source, decode_source, read_bytes, read_source, too_large
+from asyncsafe.run.collector import after_file, analysis_collector, quiet_collector
 from asyncsafe.run.guard import file_error, is_internal
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
 from asyncsafe.run.replace import remove_leftovers, write_atomically
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
 
     from asyncsafe.fix import FileChange, FixOutcome
 
-PARALLEL_THRESHOLD = 8
+PARALLEL_THRESHOLD = 8  # fewer files than this are analyzed in this process: a pool costs more
+HEAD_SHARE = 2  # with W workers, the first 1/(2W) of the files are analyzed before forking
+FILES_PER_WORKER = 4  # each worker rebuilds what it needs of the project: give it enough files
 
 
 def _django_scans() -> dict[ScanKind, Callable[[str], str]]:
@@ -91,6 +94,7 @@ _WORKER_PROJECT: Project | None = None
 def _init_worker(project: Project) -> None:
     global _WORKER_PROJECT
     _WORKER_PROJECT = project
+    quiet_collector()
     # Ctrl-C reaches the whole process group: the parent stops the pool and reports it once,
     # a worker must not print its own traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -110,6 +114,8 @@ def _check_bytes(
         from asyncsafe.fix import FixOutcome
 
         return Checked(FixOutcome([], file_error(path, exc)))
+    finally:
+        after_file()
 
 
 def _check_bytes_unguarded(
@@ -176,7 +182,8 @@ def run(
         found = _triage(path, manifest, fix, result, settings, path in named_files)
         if found is not None:
             pending.append(found)
-    analyzed = _analyze_all(pending, settings, project, jobs, fix)
+    with analysis_collector():
+        analyzed = _analyze_all(pending, settings, project, jobs, fix)
     for checked in analyzed:
         project.unreadable.update(checked.unreadable)
     for item, checked in zip(pending, analyzed):
@@ -326,23 +333,34 @@ def _analyze_all(
     jobs: int | None,
     fix: FixMode | None,
 ) -> list[Checked]:
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
-        return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
-    from concurrent.futures import (
-        ProcessPoolExecutor,  # only when it pays: not on a warm run
-    )
+    workers = worker_count(jobs, len(pending))
+    if workers <= 1:
+        return _analyze_here(pending, settings, project, fix)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # only when it pays: not on a warm run
 
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(project,))
+    # Fork after building: the first files, analyzed here, build the project facts that most
+    # files need (the model index, outlines, shared helpers' summaries); forked workers inherit
+    # them instead of each building them again. Without fork, workers start from nothing.
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    head = len(pending) // (workers * HEAD_SHARE) if forking else 0
+    done = _analyze_here(pending[:head], settings, project, fix)
+    rest = pending[head:]
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork") if forking else None,
+        initializer=_init_worker,
+        initargs=(project,),
+    )
     try:
-        results = list(
+        results = done + list(
             pool.map(
                 _check_bytes,
-                [item.path for item in pending],
-                [item.data for item in pending],
-                [settings] * len(pending),
-                [fix] * len(pending),
-                chunksize=max(1, len(pending) // (workers * 4)),
+                [item.path for item in rest],
+                [item.data for item in rest],
+                [settings] * len(rest),
+                [fix] * len(rest),
+                chunksize=max(1, len(rest) // (workers * 4)),
             )
         )
     except BaseException:  # Ctrl-C: do not wait for the queued work
@@ -360,6 +378,22 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
+
+
+def _analyze_here(
+    pending: list[_Pending], settings: Settings, project: Project, fix: FixMode | None
+) -> list[Checked]:
+    return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
+
+
+def worker_count(jobs: int | None, files: int) -> int:
+    """Processes to analyze ``files`` with: what ``--jobs`` asks (default: the CPUs this process
+    may run on), never more than the work pays for, and one (no pool) for a handful of files."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    wanted = jobs if jobs is not None else (available or 1)
+    if files < PARALLEL_THRESHOLD:
+        return 1
+    return max(1, min(wanted, files // FILES_PER_WORKER))
 
 
 def _collect(

@@ -129,6 +129,36 @@ class Recorder:
         return out
 
 
+class NullRecorder(Recorder):
+    """For a run without a cache: nothing is recorded, since no result is stored to be checked
+    later. Bookkeeping costs time and, on a large project, memory that grows with every file."""
+
+    @contextmanager
+    def recording(self) -> Iterator[Reads]:
+        yield Reads()
+
+    def read(self, module: str, owner: str | None = None) -> None:
+        pass
+
+    def scan(self, module: str, kind: ScanKind, owner: str | None = None) -> None:
+        pass
+
+    def current(self) -> Reads | None:
+        return None
+
+    def keep(self, owner: str, reads: Reads) -> None:
+        pass
+
+    def use(self, owner: str) -> None:
+        pass
+
+    def credit(self, reads: Reads) -> None:
+        pass
+
+    def resolved(self, reads: Reads) -> Reads:
+        return Reads()
+
+
 def recorded(method: Callable[..., T]) -> Callable[..., T]:
     """For a memoizing method of a long-lived fact object (with ``self.project``): what computing
     an answer read is kept per arguments and credited to every later call with them, which the
@@ -138,6 +168,8 @@ def recorded(method: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any) -> T:
         recorder: Recorder = self.project.recorder
+        if isinstance(recorder, NullRecorder):
+            return method(self, *args)
         memo: dict[object, Reads] = self.__dict__.setdefault(kept, {})
         key = _key(args)
         if key in memo:

@@ -48,6 +48,9 @@ PROJECT = "project"  # Instance.info: made by calling a project name; what it is
 SELF = "self"  # Instance.info the walker gives a method's first parameter
 SUPER = "super"  # Instance.info: super() inside a method of that class
 MAX_ALIAS_HOPS = 10
+# Modules whose blockers' trees are kept for their positions (most recent first): a module
+# dropped beyond this is walked again if one of its blockers is reported later.
+NODES_KEPT = 256
 
 Symbol = Union[FunctionSymbol, ClassSymbol]
 
@@ -94,7 +97,9 @@ class CallGraph:
         # What each module's facts, and each memoized chain, were computed from (engine/cache/reads.py).
         self._module_reads: dict[str, Reads] = {}
         self._chain_reads: dict[tuple[str, str | None], Reads] = {}
-        self._adopted: dict[str, tuple[str, cst.Module]] = {}
+        # Checked files: path, and the tree when the project does not hold the same one.
+        self._adopted: dict[str, tuple[str, cst.Module | None]] = {}
+        self._walking: tuple[str, cst.Module] | None = None  # the checked file being walked
         self._found: dict[
             tuple[str, str | None], tuple[tuple[str, ...], Blocker, tuple[str, str]] | None
         ] = {}
@@ -108,10 +113,16 @@ class CallGraph:
         """The file being walked: its tree is the truth, whatever the disk or the cache says."""
         if module in self.extracting:
             return  # a dependency walked from the project's own tree: nothing to override
+        if self._walking is not None and self._walking[0] == module and self._walking[1] is tree:
+            return
         known = self._adopted.get(module)
+        self._walking = (module, tree)
         if known is not None and known[1] is tree:
             return
-        self._adopted[module] = (path, tree)
+        # Once its walk is over, a checked file's tree is the project's to keep or drop (and
+        # parse again from the same text): checked trees do not pile up on a large project.
+        backed = self.project is not None and self.project.holds_tree(module, tree)
+        self._adopted[module] = (path, None if backed else tree)
         if self._facts.pop(module, None) is not None:
             self._found.clear()
 
@@ -167,7 +178,10 @@ class CallGraph:
         facts = self._facts[module] = ModuleFacts(outline, bodies)
         self._lines.pop(module, None)
         if tree is not None and nodes:
+            self._nodes.pop(module, None)  # the most recent last: the first dropped is the oldest
             self._nodes[module] = (tree, nodes)
+            while len(self._nodes) > NODES_KEPT:
+                del self._nodes[next(iter(self._nodes))]
         current = self.project.recorder.current() if self.project is not None else None
         if current is not None and module not in self.extracting:
             self._module_reads[module] = current  # the walk of a checked file, still growing
@@ -188,7 +202,12 @@ class CallGraph:
 
     def _tree(self, module: str) -> tuple[str, cst.Module] | None:
         if module in self._adopted:
-            return self._adopted[module]
+            path, tree = self._adopted[module]
+            if self._walking is not None and self._walking[0] == module:
+                return path, self._walking[1]
+            if tree is None and self.project is not None:
+                tree = self.project.tree(module, track=False)
+            return (path, tree) if tree is not None else None
         if self.project is None or module not in self.project.modules:
             return None
         tree = self.project.tree(module, track=False)

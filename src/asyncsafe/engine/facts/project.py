@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.cache.reads import Recorder, ScanKind
+from asyncsafe.engine.cache.reads import NullRecorder, Recorder, ScanKind
 from asyncsafe.engine.input.discover import discover
 from asyncsafe.engine.input.modules import module_names_for
 from asyncsafe.engine.input.source import Source, read_source
@@ -28,6 +28,11 @@ if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run n
     from asyncsafe.engine.tree.events import RuleSet
 
 T = TypeVar("T")
+
+# libcst trees kept at once (the most recently used): enough for every tree a project of
+# Django's size needs, and a bound on memory for one of Home Assistant's (a tree dropped and
+# needed again is parsed again from the text, which is kept).
+TREES_KEPT = 256
 
 
 @dataclass
@@ -48,6 +53,10 @@ class Project:
 
     # Every Python file under the root, when the caller already discovered them (checking ".").
     files_under_root: tuple[str, ...] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cache is None and type(self.recorder) is Recorder:
+            self.recorder = NullRecorder()  # no result is stored: nothing to record it for
 
     @cached_property
     def modules(self) -> dict[str, str]:
@@ -118,19 +127,52 @@ class Project:
         return self.source(module, track=False)
 
     def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
-        """The module's libcst tree, parsed at most once per run (None if unparseable)."""
+        """The module's libcst tree (None if unparseable): parsed once, and again only if it
+        was dropped under ``TREES_KEPT``."""
         import libcst as cst
 
         module = self.canonical(module)
         source = self.source(module, track=track)
-        if module not in self._trees:
-            from asyncsafe.engine.tree.parsing import parse_source
+        if module in self._trees:
+            return self._keep_tree(module, self._trees.pop(module))
+        from asyncsafe.engine.tree.parsing import parse_source
 
-            parsed = parse_source(source, self.settings.target_version) if source else None
-            if isinstance(parsed, FileError):  # reported by the run: never a silent drop
-                self.unreadable[parsed.path] = parsed.reason
-            self._trees[module] = parsed if isinstance(parsed, cst.Module) else None
-        return self._trees[module]
+        parsed = parse_source(source, self.settings.target_version) if source else None
+        if isinstance(parsed, FileError):  # reported by the run: never a silent drop
+            self.unreadable[parsed.path] = parsed.reason
+        return self._keep_tree(module, parsed if isinstance(parsed, cst.Module) else None)
+
+    def _keep_tree(self, module: str, tree: cst.Module | None) -> cst.Module | None:
+        """Keep ``tree`` as the most recently used; forget the least recently used beyond the bound."""
+        self._trees.pop(module, None)
+        self._trees[module] = tree
+        while len(self._trees) > TREES_KEPT:
+            del self._trees[next(iter(self._trees))]
+        return tree
+
+    def holds_tree(self, module: str, tree: cst.Module) -> bool:
+        """Whether ``tree`` is the project's tree of ``module`` (parsed from the same text)."""
+        return self._trees.get(module) is tree
+
+    def checked_tree(
+        self, source: Source, parse: Callable[[Source], cst.Module | FileError]
+    ) -> cst.Module | FileError:
+        """The tree of a file being checked: parsed once per run, whether the file was first
+        read as a dependency of another one, or is read as one later."""
+        module = self._names.get(os.path.abspath(source.path)) if self.modules else None
+        if module is None:
+            return parse(source)
+        known = self._sources.get(module, source)
+        same_text = known is not None and known.text == source.text
+        held = self._trees.get(module)
+        if same_text and held is not None:
+            self._keep_tree(module, held)
+            return held
+        tree = parse(source)
+        if same_text and not isinstance(tree, FileError):
+            self._sources[module] = known
+            self._keep_tree(module, tree)
+        return tree
 
     def star_names(self, module: str) -> dict[str, str]:
         """What ``from module import *`` binds (empty for a module outside the project)."""

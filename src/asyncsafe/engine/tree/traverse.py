@@ -21,6 +21,17 @@ _CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 
 _Hook = Callable[[cst.CSTNode], object]
 
+# Whether a type is a libcst node, per concrete type: ``isinstance`` against the abstract
+# ``CSTNode`` goes through ABCMeta (a million checks on Django's async files).
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node_type(kind: type) -> bool:
+    known = _IS_NODE.get(kind)
+    if known is None:
+        known = _IS_NODE[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
 
 def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     fields = _CHILD_FIELDS.get(kind)
@@ -50,11 +61,11 @@ class FastVisitor(cst.CSTVisitor):
         if visit is None or visit(node) is not False:
             for name in _child_fields(type(node)):
                 child = getattr(node, name)
-                if isinstance(child, cst.CSTNode):
+                if _is_node_type(type(child)):
                     self.walk(child)
                 elif isinstance(child, (tuple, list)):
                     for item in child:
-                        if isinstance(item, cst.CSTNode):
+                        if _is_node_type(type(item)):
                             self.walk(item)
         if leave is not None:
             leave(node)

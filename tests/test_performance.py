@@ -1,0 +1,125 @@
+"""Issue 15's cost rules, each observable: the collector is off during analysis and restored,
+nothing is recorded without a cache, every file is parsed at most once per run, and the number of
+worker processes follows the work, not only ``--jobs``."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import gc
+import shutil
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import libcst
+import pytest
+from conftest import run_cli
+
+from asyncsafe.config import Settings, load_settings
+from asyncsafe.engine.cache.reads import NullRecorder, Recorder
+from asyncsafe.engine.cache.store import open_store
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.run import runner
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+VIEW = "from .services import build_context\n\n\nasync def view_{n}(pk):\n    build_context(pk)\n"
+
+
+def project_copy(tmp_path: Path, extra_views: int = 0) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "transitive_project", root / "transitive_project")
+    (root / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")
+    for number in range(extra_views):
+        (root / "transitive_project" / f"extra_view_{number}.py").write_text(VIEW.format(n=number), encoding="utf-8")
+    return root
+
+
+def run_project(root: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> runner.RunResult:
+    monkeypatch.chdir(root)
+    settings = replace(load_settings(root / "pyproject.toml"), root=str(root))
+    return runner.run(["transitive_project"], settings, **options)
+
+
+def test_each_file_is_parsed_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # views.py reaches services.py and models.py, which are checked files too: one tree each.
+    parsed: Counter[str] = Counter()
+    parse = libcst.parse_module
+
+    def counting(source: str, *args: Any, **kwargs: Any) -> libcst.Module:
+        parsed[source] += 1
+        return parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(libcst, "parse_module", counting)
+    result = run_project(project_copy(tmp_path), monkeypatch, use_cache=False, jobs=1)
+    assert any(d.code == "ASF601" for d in result.diagnostics), "the helpers were reached"
+    assert parsed and max(parsed.values()) == 1, [text[:40] for text, n in parsed.items() if n > 1]
+
+
+def test_the_collector_is_off_during_analysis_and_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    check = runner._check_bytes_unguarded
+
+    def observing(*args: Any) -> runner.Checked:
+        seen.append(gc.isenabled())
+        return check(*args)
+
+    monkeypatch.setattr(runner, "_check_bytes_unguarded", observing)
+    assert gc.isenabled()
+    run_project(project_copy(tmp_path), monkeypatch, use_cache=False, jobs=1)
+    assert seen and not any(seen)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_nothing_is_recorded_without_a_cache(tmp_path: Path) -> None:
+    assert isinstance(Project(str(tmp_path), Settings()).recorder, NullRecorder)
+    store, refused = open_store(str(tmp_path), None)
+    assert store is not None, refused
+    assert type(Project(str(tmp_path), Settings(), cache=store).recorder) is Recorder
+
+
+@pytest.mark.parametrize(
+    ("jobs", "files", "workers"),
+    [(300, 10, 2), (None, 3, 1), (2, 7, 1), (2, 100, 2), (1, 100, 1), (8, 16, 4), (0, 50, 1)],
+)
+def test_workers_follow_the_work(jobs: int | None, files: int, workers: int) -> None:
+    assert runner.worker_count(jobs, files) == workers
+
+
+def test_jobs_300_starts_a_pool_sized_by_the_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes: list[int] = []
+    pool = concurrent.futures.ProcessPoolExecutor
+
+    def sized(*args: Any, max_workers: int, **kwargs: Any) -> concurrent.futures.ProcessPoolExecutor:
+        sizes.append(max_workers)
+        return pool(*args, max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", sized)
+    run_project(project_copy(tmp_path, extra_views=6), monkeypatch, use_cache=False, jobs=300)
+    assert sizes == [2]  # 10 files with async code
+
+
+def test_cli_jobs_300_gives_the_serial_result(tmp_path: Path) -> None:
+    root = project_copy(tmp_path, extra_views=6)
+    serial = run_cli("check", "--no-cache", "--jobs", "1", "transitive_project", cwd=root)
+    many = run_cli("check", "--no-cache", "--jobs", "300", "transitive_project", cwd=root)
+    assert serial.returncode == 1, serial.stderr
+    assert (many.returncode, many.stdout, many.stderr) == (serial.returncode, serial.stdout, serial.stderr)
+
+
+def test_results_do_not_depend_on_how_many_trees_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Memory is bounded by dropping trees; whatever is dropped and needed again is parsed and
+    # walked again, with the same findings and the same chains.
+    from asyncsafe.engine.facts import callgraph, project
+
+    root = project_copy(tmp_path, extra_views=2)
+    kept = run_project(root, monkeypatch, use_cache=False, jobs=1).diagnostics
+    monkeypatch.setattr(project, "TREES_KEPT", 1)
+    monkeypatch.setattr(callgraph, "NODES_KEPT", 1)
+    dropped = run_project(root, monkeypatch, use_cache=False, jobs=1).diagnostics
+    assert sum(d.code == "ASF601" for d in kept) >= 3
+    assert dropped == kept
