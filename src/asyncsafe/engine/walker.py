@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from asyncsafe.engine.classscan import scan_class
+from asyncsafe.engine.declarations import NONE
 from asyncsafe.engine.events import (
     AttributeSite,
     CallSite,
@@ -441,6 +442,12 @@ class Walker(FastVisitor):
     # --- calls and attribute reads -------------------------------------------------------------
     def visit_Await(self, node: cst.Await) -> None:
         self.awaited.add(id(node.expression))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        function = self.resolver.function()
+        if function is not None:  # what callers get (django/returns.py): resolved here, in order
+            value = self.resolver.resolve(node.value) if node.value is not None else NONE
+            function.returns.append(value)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         function = self.resolver.function()

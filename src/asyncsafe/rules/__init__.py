@@ -40,8 +40,10 @@ def load_rules() -> tuple[type[Checker], ...]:
 def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     """Type knowledge that rule families add beyond the data catalog."""
     from asyncsafe.django.orm import OrmTypes
+    from asyncsafe.django.returns import ReturnTypes
     from asyncsafe.engine.project_types import ProjectTypes
     from asyncsafe.rules import django_web
 
-    # ProjectTypes last: what Django knows of a project class wins over "a project class".
-    return (OrmTypes, *django_web.PROVIDERS, ProjectTypes)
+    # ProjectTypes last: what Django knows of a project class wins over "a project class";
+    # ReturnTypes before it: what a project function returns wins over "a coroutine".
+    return (OrmTypes, *django_web.PROVIDERS, ReturnTypes, ProjectTypes)

@@ -12,6 +12,7 @@ CODES: dict[str, bool] = {
     'ASF109': True,
     'ASF110': True,
     'ASF111': True,
+    'ASF112': True,
     'ASF201': True,
     'ASF202': True,
     'ASF203': True,

@@ -1,0 +1,293 @@
+"""What calling a project function gives its caller (issue 16: values across function boundaries).
+
+A project function, method, staticmethod, classmethod or property hands its caller what it
+returns: the type its annotation names (``-> Optional[Conversation]``, ``-> QuerySet[Book]``,
+``-> "Book"``), else what every ``return`` statement of its body resolves to, when they agree.
+An ``async def`` (or an ``@sync_to_async`` helper) gives that value once awaited.
+
+The callee's body is read from the module's ``ast`` summary (the model index already holds it),
+re-parsed with libcst for that one function only and walked with no rule: the walker records
+what each ``return`` resolves to (``FunctionInfo.returns``). Answers are memoized per process and
+project, with what they read (``engine/reads.py``). Precision first: a value is handed over only
+when it is an object of a known type (a QuerySet, a manager, a model instance, a tracked client,
+a coroutine); disagreeing returns, unknown decorators and generators give nothing.
+
+``sync_to_async(f)(...)`` gives, once awaited, what ``f(...)`` gives: ``Model.objects.filter``
+or ``user.groups.all`` run in the thread only *build* a QuerySet, which comes back unevaluated
+(``QuerySetInfo.offloaded``, rule ASF112).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+
+import libcst as cst
+
+from asyncsafe.catalog import Catalog
+from asyncsafe.config import Settings
+from asyncsafe.django.index import ModelIndex
+from asyncsafe.django.orm import (
+    QUERYSET,
+    QUERYSET_KINDS,
+    Loaded,
+    ModelInstance,
+    OrmTypes,
+    QuerySetInfo,
+)
+from asyncsafe.django.summary import Function, ModuleSummary
+from asyncsafe.engine.awaitables import coroutine, is_coroutine
+from asyncsafe.engine.callgraph import SELF, SUPER, Callee
+from asyncsafe.engine.declarations import NONE
+from asyncsafe.engine.project import Project
+from asyncsafe.engine.project_types import SYNC_TO_ASYNC, graph_for
+from asyncsafe.engine.providers import FileTypes
+from asyncsafe.engine.reads import recorded
+from asyncsafe.engine.scopes import Resolver, Scope, ScopeKind
+from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+
+RETURNS = "asyncsafe.returns"
+# Decorators that leave what a function returns as it is.
+TRANSPARENT = frozenset({
+    "builtins.staticmethod", "builtins.classmethod", "builtins.property",
+    "functools.cached_property", "django.utils.functional.cached_property",
+    "functools.cache", "functools.lru_cache",
+})
+QUERYSET_CLASSES = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
+MAX_NESTING = 6  # inference of a callee that calls other project functions, and so on
+
+
+class ReturnIndex:
+    """What each project function returns; per project and process (``Project.facts``)."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.settings: Settings | None = None
+        self.catalog: Catalog | None = None
+        self._memo: dict[tuple[str, str], Value] = {}
+        self._nesting = 0
+
+    @recorded
+    def returned(self, module: str, local: str) -> Value:
+        """What calling ``module.local`` gives (awaited, for an async def): UNKNOWN when unsure."""
+        key = (module, local)
+        if key not in self._memo:
+            self._memo[key] = UNKNOWN  # a recursive function: nothing known while inferring
+            if self._nesting < MAX_NESTING:
+                self._nesting += 1
+                try:
+                    self._memo[key] = self._infer(module, local)
+                finally:
+                    self._nesting -= 1
+        return self._memo[key]
+
+    def _infer(self, module: str, local: str) -> Value:
+        index = ModelIndex.for_project(self.project)
+        summary = index.summary(module)
+        found = _function_node(summary, local) if summary is not None else None
+        path = self.project.modules.get(module)
+        if found is None or summary is None or path is None or self.settings is None:
+            return UNKNOWN
+        function, owner = found
+        if not isinstance(function, ast.AsyncFunctionDef) and _is_generator(function):
+            return UNKNOWN
+        node = _reparse(function)
+        if node is None:
+            return UNKNOWN
+        from asyncsafe.catalog import builtin_catalog
+        from asyncsafe.engine.analyze import build_context
+        from asyncsafe.engine.walker import Walker
+
+        ctx = build_context(path, self.settings, self.catalog or builtin_catalog(), self.project)
+        resolver = ctx.resolver
+        resolver.scopes = [Scope(ScopeKind.MODULE, _module_bindings(summary), qualname=module)]
+        if owner is not None:
+            resolver.scopes.append(Scope(ScopeKind.CLASS, qualname=f"{module}.{owner}"))
+        if node.returns is not None:
+            return _annotated(node.returns.annotation, resolver, OrmTypes.of(ctx))
+        walker = Walker(ctx, [])
+        walker.walk(node)
+        if not walker.functions or walker.functions[0].is_generator:
+            return UNKNOWN
+        return agreed(walker.functions[0].returns)
+
+
+def _function_node(summary: ModuleSummary, local: str) -> tuple[Function, str | None] | None:
+    parts = local.split(".")
+    if len(parts) == 1:
+        function = summary.functions.get(parts[0])
+        return (function, None) if function is not None else None
+    if len(parts) == 2 and parts[0] in summary.classes:
+        method = summary.classes[parts[0]].methods.get(parts[1])
+        return (method, parts[0]) if method is not None else None
+    return None
+
+
+def _is_generator(function: Function) -> bool:
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _reparse(function: Function) -> cst.FunctionDef | None:
+    """The one function, as libcst sees it (its own file is never parsed whole for this)."""
+    try:
+        parsed = cst.parse_module(ast.unparse(function))
+    except (cst.ParserSyntaxError, ValueError, RecursionError):
+        return None
+    node = parsed.body[0] if parsed.body else None
+    return node if isinstance(node, cst.FunctionDef) else None
+
+
+def _module_bindings(summary: ModuleSummary) -> dict[str, Value]:
+    bindings: dict[str, Value] = {name: Ref(q) for name, q in summary.imports.items()}
+    for name in (*summary.assigns, *summary.classes, *summary.functions):
+        bindings[name] = Ref(f"{summary.module}.{name}")
+    return bindings
+
+
+def _annotated(annotation: cst.BaseExpression, resolver: Resolver, orm: OrmTypes) -> Value:
+    """What a return annotation promises; ``QuerySet[Book]`` is trusted here (unlike on a
+    parameter, where libraries annotate duck-typed arguments that way)."""
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            annotation = cst.parse_expression(str(annotation.evaluated_value))
+        except (cst.ParserSyntaxError, TypeError):
+            return UNKNOWN
+    queryset = _queryset_annotation(annotation, resolver, orm)
+    if queryset is not None:
+        return queryset
+    found = resolver.annotation(annotation)
+    return found if _handed_over(found) else UNKNOWN
+
+
+def _queryset_annotation(annotation: cst.BaseExpression, resolver: Resolver, orm: OrmTypes) -> Value | None:
+    outer = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+    target = resolver.resolve(outer)
+    if not isinstance(target, Ref) or target.qualname not in QUERYSET_CLASSES:
+        return None
+    model: str | None = None
+    if isinstance(annotation, cst.Subscript) and annotation.slice:
+        inner = annotation.slice[0].slice
+        if isinstance(inner, cst.Index):
+            is_class, found = orm.model_class(resolver.resolve(inner.value))
+            model = found.qualname if is_class and found is not None else None
+    found_model = orm.index.model(model) if model else None
+    spec = found_model.default_manager if found_model is not None else QuerySetInfo(None).manager
+    return Instance(QUERYSET, QuerySetInfo(model, spec, loaded=Loaded(everything=True)))
+
+
+def agreed(values: list[Value]) -> Value:
+    """One value for every ``return`` (``return None`` aside), when they agree on what it is."""
+    known = [value for value in values if value != NONE]
+    if not known or not all(_handed_over(value) for value in known):
+        return UNKNOWN
+    first = known[0]
+    assert isinstance(first, Instance)
+    shapes = {_shape(value) for value in known}
+    if len(shapes) == 1:
+        return first
+    if all(isinstance(v, Instance) and isinstance(v.info, ModelInstance) for v in known):
+        if len({v.type_name for v in known if isinstance(v, Instance)}) == 1:
+            return Instance(first.type_name, ModelInstance(Loaded(everything=True)))
+    return UNKNOWN
+
+
+def _handed_over(value: Value) -> bool:
+    """An object of a known type, not one of the function's own (``self``) nor a plain builtin."""
+    if not isinstance(value, Instance) or value.type_name.startswith("builtins."):
+        return False
+    if is_coroutine(value):
+        return True
+    return value.info not in (SELF, SUPER)
+
+
+def _shape(value: Value) -> object:
+    """What a value is, whatever node made it (``origin`` only keeps two QuerySets apart)."""
+    if isinstance(value, Instance) and isinstance(value.info, (QuerySetInfo, ModelInstance)):
+        return Instance(value.type_name, replace(value.info, origin=0))
+    return value
+
+
+def restamped(value: Value, origin: int) -> Value:
+    """``value`` as made by the caller's call: two calls never give the same QuerySet."""
+    if isinstance(value, Instance) and isinstance(value.info, (QuerySetInfo, ModelInstance)):
+        return Instance(value.type_name, replace(value.info, origin=origin))
+    return value
+
+
+class ReturnTypes(FileTypes):
+    """The ``TypeProvider`` that hands callers what project functions return."""
+
+    def _index(self) -> ReturnIndex | None:
+        ctx = self.ctx
+        if ctx is None or ctx.project is None:
+            return None
+        index = ctx.project.facts(RETURNS, ReturnIndex)
+        if index.settings is None:
+            index.settings, index.catalog = ctx.settings, ctx.catalog
+        return index
+
+    def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
+        if isinstance(callee, Instance) and callee.type_name == SYNC_TO_ASYNC:
+            return self._offloaded(call, resolver)
+        target = self._callee(callee, attribute=False)
+        if target is None:
+            return None
+        symbol = target.symbol
+        if symbol.runs_when_called:
+            if not TRANSPARENT.issuperset(symbol.decorators):
+                return None
+            value = self._returned(target)
+            return restamped(value, id(call)) if value is not None else None
+        function = resolver.function()
+        if symbol.returns_coroutine and function is not None and function.is_async:
+            if symbol.offloaded or TRANSPARENT.issuperset(symbol.decorators):
+                value = self._returned(target)
+                return coroutine(restamped(value, id(call))) if value is not None else None
+        return None
+
+    def member(self, receiver: Value, name: str) -> Value | None:
+        if not isinstance(receiver, Instance) or receiver.type_name in QUERYSET_KINDS:
+            return None
+        target = self._callee(Member(receiver, name), attribute=True)
+        if target is None or target.kind != "property" or not target.symbol.runs_when_called:
+            return None
+        return self._returned(target)
+
+    def _callee(self, callee: Value, attribute: bool) -> Callee | None:
+        if self.ctx is None or self.ctx.project is None:
+            return None
+        graph = graph_for(self.ctx)
+        edge = graph.edge_for(callee, attribute=attribute)
+        found = graph.callee_for(edge) if edge is not None else None
+        if found is None or found.kind == "constructor":
+            return None
+        return found
+
+    def _returned(self, target: Callee) -> Value | None:
+        index = self._index()
+        value = index.returned(target.module, target.local) if index is not None else UNKNOWN
+        return value if value is not UNKNOWN else None
+
+    def _offloaded(self, call: cst.Call | None, resolver: Resolver) -> Value | None:
+        """``sync_to_async(f)(...)``: a coroutine of what ``f(...)`` gives in the thread."""
+        wrapper = call.func if call is not None else None
+        if not isinstance(wrapper, cst.Call) or not wrapper.args or wrapper.args[0].keyword:
+            return None
+        function = resolver.function()
+        if function is None or not function.is_async:
+            return None
+        wrapped = resolver.resolve(wrapper.args[0].value)
+        result = resolver.call_result(wrapped, call)
+        if is_coroutine(result):  # an async function handed to sync_to_async: not ours
+            return None
+        if isinstance(result, Instance) and isinstance(result.info, QuerySetInfo):
+            if result.type_name == QUERYSET:
+                result = Instance(QUERYSET, replace(result.info, offloaded=True))
+        return coroutine(result) if _handed_over(result) else None
