@@ -36,15 +36,16 @@ from asyncsafe.django.orm import (
     QuerySetInfo,
 )
 from asyncsafe.django.summary import Function, ModuleSummary
-from asyncsafe.engine.awaitables import coroutine, is_coroutine
-from asyncsafe.engine.callgraph import SELF, SUPER, Callee
-from asyncsafe.engine.declarations import NONE
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.project_types import SYNC_TO_ASYNC, graph_for
-from asyncsafe.engine.providers import FileTypes
-from asyncsafe.engine.reads import recorded
-from asyncsafe.engine.scopes import Resolver, Scope, ScopeKind
-from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+from asyncsafe.engine.tree.awaitables import coroutine, is_coroutine
+from asyncsafe.engine.facts.callgraph import SELF, SUPER, Callee
+from asyncsafe.engine.tree.declarations import NONE
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.facts.project_types import SYNC_TO_ASYNC, graph_for
+from asyncsafe.engine.tree.events import RuleSet
+from asyncsafe.engine.tree.providers import FileTypes
+from asyncsafe.engine.cache.reads import recorded
+from asyncsafe.engine.tree.scopes import Resolver, Scope, ScopeKind
+from asyncsafe.engine.tree.values import UNKNOWN, Instance, Member, Ref, Value
 
 RETURNS = "asyncsafe.returns"
 # Decorators that leave what a function returns as it is.
@@ -64,6 +65,7 @@ class ReturnIndex:
         self.project = project
         self.settings: Settings | None = None
         self.catalog: Catalog | None = None
+        self.rules: RuleSet | None = None
         self._memo: dict[tuple[str, str], Value] = {}
         self._nesting = 0
 
@@ -86,7 +88,7 @@ class ReturnIndex:
         summary = index.summary(module)
         found = _function_node(summary, local) if summary is not None else None
         path = self.project.modules.get(module)
-        if found is None or summary is None or path is None or self.settings is None:
+        if found is None or summary is None or path is None or self.settings is None or self.rules is None:
             return UNKNOWN
         function, owner = found
         if not isinstance(function, ast.AsyncFunctionDef) and _is_generator(function):
@@ -95,10 +97,11 @@ class ReturnIndex:
         if node is None:
             return UNKNOWN
         from asyncsafe.catalog import builtin_catalog
-        from asyncsafe.engine.analyze import build_context
-        from asyncsafe.engine.walker import Walker
+        from asyncsafe.engine.facts.context import build_context
+        from asyncsafe.engine.tree.walker import Walker
 
-        ctx = build_context(path, self.settings, self.catalog or builtin_catalog(), self.project)
+        catalog = self.catalog or builtin_catalog()
+        ctx = build_context(path, self.settings, catalog, self.rules, self.project)
         resolver = ctx.resolver
         resolver.scopes = [Scope(ScopeKind.MODULE, _module_bindings(summary), qualname=module)]
         if owner is not None:
@@ -230,7 +233,7 @@ class ReturnTypes(FileTypes):
             return None
         index = ctx.project.facts(RETURNS, ReturnIndex)
         if index.settings is None:
-            index.settings, index.catalog = ctx.settings, ctx.catalog
+            index.settings, index.catalog, index.rules = ctx.settings, ctx.catalog, ctx.rules
         return index
 
     def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
