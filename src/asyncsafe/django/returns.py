@@ -38,6 +38,7 @@ from asyncsafe.django.orm import (
 from asyncsafe.django.summary import Function, ModuleSummary
 from asyncsafe.engine.tree.awaitables import coroutine, is_coroutine
 from asyncsafe.engine.facts.callgraph import SELF, SUPER, Callee
+from asyncsafe.engine.facts.outline import KEEPS_COROUTINES, FunctionSymbol
 from asyncsafe.engine.tree.declarations import NONE
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.facts.project_types import SYNC_TO_ASYNC, graph_for
@@ -83,6 +84,14 @@ class ReturnIndex:
                     self._nesting -= 1
         return self._memo[key]
 
+    @recorded
+    def keeps_coroutines(self, module: str, local: str) -> bool:
+        """Does the project decorator ``module.local`` keep an ``async def`` a coroutine function
+        (a ``functools.wraps``-style wrapper that is itself async, or forwards to it)?"""
+        summary = ModelIndex.for_project(self.project).summary(module)
+        found = _function_node(summary, local) if summary is not None else None
+        return found is not None and found[1] is None and _keeps_async(found[0])
+
     def _infer(self, module: str, local: str) -> Value:
         index = ModelIndex.for_project(self.project)
         summary = index.summary(module)
@@ -124,6 +133,52 @@ def _function_node(summary: ModuleSummary, local: str) -> tuple[Function, str | 
         method = summary.classes[parts[0]].methods.get(parts[1])
         return (method, parts[0]) if method is not None else None
     return None
+
+
+def _keeps_async(decorator: Function) -> bool:
+    """``def deco(func)`` returning ``func`` itself, an inner ``async def``, an inner ``def`` whose
+    every return is ``func(...)`` (the coroutine, forwarded), or (a decorator factory) an inner
+    decorator that does one of these. Anything else is not known to keep a coroutine."""
+    if isinstance(decorator, ast.AsyncFunctionDef):
+        return False
+    arguments = [*decorator.args.posonlyargs, *decorator.args.args]
+    wrapped = arguments[0].arg if arguments else None
+    inner = {
+        node.name: node for node in ast.walk(decorator)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not decorator
+    }
+    returned = _own_returns(decorator)
+    return bool(returned) and all(_kept(value, wrapped, inner) for value in returned)
+
+
+def _kept(value: ast.expr | None, wrapped: str | None, inner: dict[str, Function]) -> bool:
+    if not isinstance(value, ast.Name):
+        return False
+    if value.id == wrapped:
+        return True  # registers and returns the function itself
+    function = inner.get(value.id)
+    if function is None:
+        return False
+    if isinstance(function, ast.AsyncFunctionDef):
+        return True
+    forwards = all(
+        isinstance(r, ast.Call) and isinstance(r.func, ast.Name) and r.func.id == wrapped
+        for r in _own_returns(function)
+    )
+    return (forwards and bool(_own_returns(function))) or _keeps_async(function)
+
+
+def _own_returns(function: Function) -> list[ast.expr | None]:
+    """The values of ``function``'s own ``return`` statements (not those of nested functions)."""
+    found: list[ast.expr | None] = []
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Return):
+            found.append(node.value)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            pending.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def _is_generator(function: Function) -> bool:
@@ -249,11 +304,28 @@ class ReturnTypes(FileTypes):
             value = self._returned(target)
             return restamped(value, id(call)) if value is not None else None
         function = resolver.function()
-        if symbol.returns_coroutine and function is not None and function.is_async:
-            if symbol.offloaded or TRANSPARENT.issuperset(symbol.decorators):
-                value = self._returned(target)
-                return coroutine(restamped(value, id(call))) if value is not None else None
+        if function is None or not function.is_async:
+            return None
+        if symbol.returns_coroutine and (symbol.offloaded or TRANSPARENT.issuperset(symbol.decorators)):
+            value = self._returned(target)
+            return coroutine(restamped(value, id(call))) if value is not None else None
+        if not symbol.returns_coroutine and self._decorated_coroutine(symbol):
+            return coroutine()
         return None
+
+    def _decorated_coroutine(self, symbol: FunctionSymbol) -> bool:
+        """An ``async def`` whose project decorators all keep it a coroutine function."""
+        if not symbol.is_async or symbol.is_generator or symbol.runs_loop or self.ctx is None:
+            return False
+        graph = graph_for(self.ctx)
+        index = self._index()
+        for decorator in symbol.decorators:
+            if decorator.startswith(KEEPS_COROUTINES):
+                continue
+            found = graph.lookup(decorator)
+            if index is None or found is None or not index.keeps_coroutines(found[0], found[1]):
+                return False
+        return True
 
     def member(self, receiver: Value, name: str) -> Value | None:
         if not isinstance(receiver, Instance) or receiver.type_name in QUERYSET_KINDS:
