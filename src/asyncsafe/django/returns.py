@@ -80,6 +80,9 @@ class ReturnIndex:
                 self._nesting += 1
                 try:
                     self._memo[key] = self._infer(module, local)
+                except BaseException:
+                    del self._memo[key]  # e.g. a RecursionError: the deeper retry asks again
+                    raise
                 finally:
                     self._nesting -= 1
         return self._memo[key]

@@ -37,7 +37,8 @@ PROTOCOL_BUILTINS: dict[str, str] = {
     "format": "format",
 }
 
-
+# Operators that compute with their operands' values (``|``/``&`` combine QuerySets: not these).
+ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power)
 
 
 class Walker(FastVisitor):
@@ -406,6 +407,11 @@ class Walker(FastVisitor):
                 self._evaluate(left, "compare")
                 self._evaluate(target.comparator, "compare")
             left = target.comparator
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, ARITHMETIC):
+            self._evaluate(node.left, "arithmetic")
+            self._evaluate(node.right, "arithmetic")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if len(node.slice) != 1:
