@@ -27,6 +27,7 @@ import libcst as cst
 from asyncsafe.catalog import Catalog
 from asyncsafe.config import Settings
 from asyncsafe.django.index import ModelIndex
+from asyncsafe.django.methods import own_nodes
 from asyncsafe.django.orm import (
     QUERYSET,
     QUERYSET_KINDS,
@@ -42,7 +43,7 @@ from asyncsafe.engine.facts.outline import KEEPS_COROUTINES, FunctionSymbol
 from asyncsafe.engine.tree.declarations import NONE
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.facts.project_types import SYNC_TO_ASYNC, graph_for
-from asyncsafe.engine.tree.events import RuleSet
+from asyncsafe.engine.tree.events import FileContext, RuleSet
 from asyncsafe.engine.tree.providers import FileTypes
 from asyncsafe.engine.cache.reads import recorded
 from asyncsafe.engine.tree.scopes import Resolver, Scope, ScopeKind
@@ -94,6 +95,24 @@ class ReturnIndex:
         summary = ModelIndex.for_project(self.project).summary(module)
         found = _function_node(summary, local) if summary is not None else None
         return found is not None and found[1] is None and _keeps_async(found[0])
+
+    @recorded
+    def dropped_calls(self, module: str, local: str) -> tuple[tuple[str, ...], dict[str, int]]:
+        """The positional parameters of ``module.local`` and, for those it calls as a statement of
+        its own (the result dropped: ``callback(request)``), the line of that call."""
+        summary = ModelIndex.for_project(self.project).summary(module)
+        found = _function_node(summary, local) if summary is not None else None
+        if found is None:
+            return (), {}
+        function = found[0]
+        names = tuple(a.arg for a in (*function.args.posonlyargs, *function.args.args))
+        dropped: dict[str, int] = {}
+        for node in own_nodes(function):
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                called = node.value.func
+                if isinstance(called, ast.Name) and called.id in names:
+                    dropped.setdefault(called.id, node.lineno)
+        return names, dropped
 
     def _infer(self, module: str, local: str) -> Value:
         index = ModelIndex.for_project(self.project)
@@ -173,26 +192,11 @@ def _kept(value: ast.expr | None, wrapped: str | None, inner: dict[str, Function
 
 def _own_returns(function: Function) -> list[ast.expr | None]:
     """The values of ``function``'s own ``return`` statements (not those of nested functions)."""
-    found: list[ast.expr | None] = []
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Return):
-            found.append(node.value)
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            pending.extend(ast.iter_child_nodes(node))
-    return found
+    return [node.value for node in own_nodes(function) if isinstance(node, ast.Return)]
 
 
 def _is_generator(function: Function) -> bool:
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            pending.extend(ast.iter_child_nodes(node))
-    return False
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(function))
 
 
 def _reparse(function: Function) -> cst.FunctionDef | None:
@@ -286,8 +290,12 @@ class ReturnTypes(FileTypes):
     """The ``TypeProvider`` that hands callers what project functions return."""
 
     def _index(self) -> ReturnIndex | None:
-        ctx = self.ctx
-        if ctx is None or ctx.project is None:
+        return self.index_of(self.ctx) if self.ctx is not None else None
+
+    @staticmethod
+    def index_of(ctx: FileContext) -> ReturnIndex | None:
+        """The project's ``ReturnIndex`` (None without a project)."""
+        if ctx.project is None:
             return None
         index = ctx.project.facts(RETURNS, ReturnIndex)
         if index.settings is None:

@@ -68,6 +68,7 @@ CODES: dict[str, bool] = {
     'ASF506': True,
     'ASF507': True,
     'ASF508': True,
+    'ASF509': True,
     'ASF601': True,
     'ASF602': True,
     'ASF603': True,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import libcst as cst
 
 from asyncsafe.engine.input.modules import resolve_relative
+from asyncsafe.engine.tree.awaitables import COROUTINE_FUNCTION_TESTS, coroutine_function
 from asyncsafe.engine.tree.classscan import scan_class
 from asyncsafe.engine.tree.declarations import NONE
 from asyncsafe.engine.tree.events import (
@@ -367,8 +369,41 @@ class Walker(FastVisitor):
             self._mark_store(target.value)
 
     # --- evaluation protocols ------------------------------------------------------------------
-    def visit_If(self, node: cst.If) -> None:
+    def visit_If(self, node: cst.If) -> bool:
         self._truth(node.test, in_test=True)
+        narrowed = None if self._in_module else self._coroutine_function_test(node.test)
+        if narrowed is None:
+            return True
+        self.walk(node.test)
+        with self._narrowed(narrowed, coroutine_function()):
+            self.walk(node.body)
+        if node.orelse is not None:
+            self.walk(node.orelse)
+        return False
+
+    def _coroutine_function_test(self, test: cst.BaseExpression) -> str | None:
+        """``asyncio.iscoroutinefunction(f)`` (or inspect's, asgiref's): the path of ``f``."""
+        if not isinstance(test, cst.Call) or len(test.args) != 1 or test.args[0].star:
+            return None
+        callee = self.resolver.resolve(test.func)
+        if not isinstance(callee, Ref) or callee.qualname not in COROUTINE_FUNCTION_TESTS:
+            return None
+        return dotted(test.args[0].value)
+
+    @contextmanager
+    def _narrowed(self, path: str, value: Value) -> Iterator[None]:
+        """``path`` holds ``value`` in the body of the ``if`` that tested it, and no further."""
+        scope = self.resolver.current
+        store = scope.bindings if "." not in path else scope.paths
+        before = store.get(path)
+        store[path] = value
+        try:
+            yield
+        finally:
+            if before is None:
+                store.pop(path, None)
+            else:
+                store[path] = before
 
     def visit_While(self, node: cst.While) -> None:
         self._truth(node.test, in_test=True)
