@@ -57,7 +57,9 @@ TRANSPARENT = frozenset({
     "functools.cache", "functools.lru_cache",
 })
 QUERYSET_CLASSES = frozenset({"django.db.models.QuerySet", "django.db.models.query.QuerySet"})
-MAX_NESTING = 6  # inference of a callee that calls other project functions, and so on
+MAX_NESTING = 6
+# Calls whose string arguments name what they give: an attribute, a model.
+LITERAL_LOOKUPS = frozenset({"builtins.getattr", "django.apps.apps.get_model", "django.apps.registry.apps.get_model"})  # inference of a callee that calls other project functions, and so on
 
 
 class ReturnIndex:
@@ -209,6 +211,17 @@ def _reparse(function: Function) -> cst.FunctionDef | None:
     return node if isinstance(node, cst.FunctionDef) else None
 
 
+def _literals(call: cst.Call) -> list[str | None]:
+    """The call's positional arguments: each string literal's text, None for anything else."""
+    texts: list[str | None] = []
+    for arg in call.args:
+        if arg.keyword is not None or arg.star:
+            break
+        value = arg.value.evaluated_value if isinstance(arg.value, cst.SimpleString) else None
+        texts.append(value if isinstance(value, str) else None)
+    return texts
+
+
 def _module_bindings(summary: ModuleSummary) -> dict[str, Value]:
     bindings: dict[str, Value] = {name: Ref(q) for name, q in summary.imports.items()}
     for name in (*summary.assigns, *summary.classes, *summary.functions):
@@ -305,6 +318,8 @@ class ReturnTypes(FileTypes):
     def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
         if isinstance(callee, Instance) and callee.type_name == SYNC_TO_ASYNC:
             return self._offloaded(call, resolver)
+        if isinstance(callee, Ref) and call is not None and callee.qualname in LITERAL_LOOKUPS:
+            return self._literal_lookup(callee.qualname, _literals(call), call, resolver)
         target = self._callee(callee, attribute=False)
         if target is None:
             return None
@@ -337,6 +352,24 @@ class ReturnTypes(FileTypes):
             if index is None or found is None or not index.keeps_coroutines(found[0], found[1]):
                 return False
         return True
+
+    def _literal_lookup(
+        self, callee: str, literals: list[str | None], call: cst.Call, resolver: Resolver
+    ) -> Value | None:
+        """``getattr(obj, "name")`` reads ``obj.name``; ``apps.get_model("app", "Model")`` or
+        ``apps.get_model("app.Model")`` is that project model."""
+        if callee == "builtins.getattr":
+            if len(literals) >= 2 and literals[1] is not None and literals[1].isidentifier():
+                found = resolver.member(resolver.resolve(call.args[0].value), literals[1])
+                return found if found is not UNKNOWN else None
+            return None
+        label = literals[0].split(".") if len(literals) == 1 and literals[0] else literals[:2]
+        if self.ctx is None or len(label) != 2 or not all(label):
+            return None
+        app_label, name = label
+        assert app_label is not None and name is not None
+        found_model = OrmTypes.of(self.ctx).index.model_by_label(app_label, name)
+        return Ref(found_model) if found_model else None
 
     def member(self, receiver: Value, name: str) -> Value | None:
         if not isinstance(receiver, Instance) or receiver.type_name in QUERYSET_KINDS:
