@@ -116,6 +116,27 @@ class ReturnIndex:
                     dropped.setdefault(called.id, node.lineno)
         return names, dropped
 
+    @recorded
+    def parameter_reads(self, module: str, local: str) -> tuple[tuple[str, ...], dict[str, tuple[tuple[str, int], ...]]]:
+        """The positional parameters of ``module.local`` and, per parameter it never rebinds, the
+        attributes it reads off it (``param.attr``, not called), each with its first line."""
+        summary = ModelIndex.for_project(self.project).summary(module)
+        found = _function_node(summary, local) if summary is not None else None
+        if found is None:
+            return (), {}
+        function = found[0]
+        names = tuple(a.arg for a in (*function.args.posonlyargs, *function.args.args))
+        nodes = own_nodes(function)
+        rebound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+        reads: dict[str, dict[str, int]] = {}
+        for node in nodes:
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and id(node) not in called:
+                owner = node.value
+                if isinstance(owner, ast.Name) and owner.id in names and owner.id not in rebound:
+                    reads.setdefault(owner.id, {}).setdefault(node.attr, node.lineno)
+        return names, {name: tuple(attrs.items()) for name, attrs in reads.items()}
+
     def _infer(self, module: str, local: str) -> Value:
         index = ModelIndex.for_project(self.project)
         summary = index.summary(module)

@@ -72,4 +72,5 @@ CODES: dict[str, bool] = {
     'ASF601': True,
     'ASF602': True,
     'ASF603': True,
+    'ASF604': True,
 }

@@ -1,4 +1,5 @@
-"""ASF509: an awaitable callable handed to a project sync helper that calls it and drops the
+"""ASF604: a model instance handed to a project helper that reads a relation the instance did
+not load. ASF509: an awaitable callable handed to a project sync helper that calls it and drops the
 coroutine it returns (issue 16: values that cross function boundaries).
 
 ``helper(request, sync_to_async(check))`` or ``helper(request, acheck)`` from async code, where
@@ -9,11 +10,15 @@ inside the helper.
 
 from __future__ import annotations
 
+import libcst as cst
+
+from asyncsafe.django.orm import ModelInstance, OrmTypes
 from asyncsafe.django.returns import ReturnTypes
+from asyncsafe.django.schema import RelationKind
 from asyncsafe.engine.facts.callgraph import Callee
 from asyncsafe.engine.facts.project_types import SYNC_TO_ASYNC, graph_for
 from asyncsafe.engine.tree.awaitables import COROUTINE_FUNCTION, written
-from asyncsafe.engine.tree.events import CallSite, Checker
+from asyncsafe.engine.tree.events import CallSite, Checker, FileContext
 from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 from asyncsafe.rules.registry import RuleSpec, register
 
@@ -46,6 +51,86 @@ register(
 )
 
 
+register(
+    RuleSpec(
+        code="ASF604",
+        name="helper-reads-unloaded-relation",
+        summary="a model instance passed to a project helper that reads a relation the instance did not load",
+        why=(
+            "A helper that reads a foreign key or one-to-one relation off a parameter "
+            "(docket.appeal_from, user.profile) runs a query when the caller's instance was "
+            "fetched without select_related: called from async code (a sync helper, or an async "
+            "def awaited), the query runs on the event loop. Whether the relation is loaded is "
+            "decided by the caller: the finding is reported at the call site that passes an "
+            "instance known not to hold it (fetched here with aget()/afirst() without "
+            "select_related), never when the caller loaded it or when nothing is known about "
+            "where the instance comes from. The message names the read inside the helper."
+        ),
+        example="""
+            def appeal_label(docket):
+                return docket.appeal_from.name
+
+            async def docket_view(request, pk):
+                docket = await Docket.objects.aget(pk=pk)
+                return HttpResponse(appeal_label(docket))
+        """,
+        fix="""
+            async def docket_view(request, pk):
+                docket = await Docket.objects.select_related("appeal_from").aget(pk=pk)
+                return HttpResponse(appeal_label(docket))
+        """,
+    ),
+)
+
+
+class UnloadedArgumentChecker(Checker):
+    """ASF604: the caller decides what is loaded; here, the caller is known and did not."""
+
+    codes = frozenset({"ASF604"})
+
+    def on_call(self, site: CallSite) -> None:
+        if not site.in_async:
+            return
+        callee = _project_function(self.ctx, site.callee)
+        if callee is None or not (callee.symbol.runs_when_called or callee.symbol.returns_coroutine):
+            return
+        index = ReturnTypes.index_of(self.ctx)
+        if index is None:
+            return
+        names, reads = index.parameter_reads(callee.module, callee.local)
+        if not reads:
+            return
+        for name, arg in _bound_arguments(site, callee, names):
+            for attribute, line in reads.get(name, ()):
+                self._check(site, callee, arg, name, attribute, line)
+
+    def _check(
+        self, site: CallSite, callee: Callee, arg: cst.BaseExpression, name: str, attribute: str, line: int
+    ) -> None:
+        orm = OrmTypes.of(self.ctx)
+        value = self.ctx.resolver.resolve(arg)
+        model = orm.instance_model(value)
+        if model is None or attribute.endswith("_id") or not isinstance(value, Instance):
+            return
+        if not isinstance(value.info, ModelInstance):
+            return
+        loaded = orm.loaded(value)
+        relation = orm.index.relation(model, attribute)
+        if relation is None or not relation.kind.single_object or loaded.has(attribute):
+            return
+        if relation.kind not in (RelationKind.FOREIGN_KEY, RelationKind.ONE_TO_ONE):
+            return
+        where = f"{graph_for(self.ctx).path_of(callee.module)}:{line}"
+        text = written(arg)
+        use = f"select_related('{attribute}') on the query that fetched {text}"
+        self.ctx.report(
+            arg, "ASF604",
+            f"{callee.label} reads '{name}.{attribute}' ({where}), a {relation.kind.value} that "
+            f"{text} was fetched without: a blocking query on the event loop; use {use}",
+            use,
+        )
+
+
 class DroppedCallableChecker(Checker):
     codes = frozenset({"ASF509"})
 
@@ -61,21 +146,13 @@ class DroppedCallableChecker(Checker):
         names, dropped = index.dropped_calls(callee.module, callee.local)
         if not dropped:
             return
-        skip = 1 if isinstance(site.callee, Member) or _bound_to_class(callee) else 0
-        names = names[skip:]
-        positional = [a for a in site.node.args if a.keyword is None and not a.star]
-        for place, arg in enumerate(site.node.args):
-            if arg.star:
-                continue
-            name = arg.keyword.value if arg.keyword is not None else (
-                names[positional.index(arg)] if positional.index(arg) < len(names) else None
-            )
-            if name in dropped and self._awaitable(self.ctx.resolver.resolve(arg.value)):
+        for name, value in _bound_arguments(site, callee, names):
+            if name in dropped and self._awaitable(self.ctx.resolver.resolve(value)):
                 graph = graph_for(self.ctx)
                 where = f"{graph.path_of(callee.module)}:{dropped[name]}"
                 self.ctx.report(
-                    arg.value, "ASF509",
-                    f"{written(arg.value)} returns a coroutine when called, and {callee.label} "
+                    value, "ASF509",
+                    f"{written(value)} returns a coroutine when called, and {callee.label} "
                     f"calls it as '{name}(...)' and drops it ({where}): it never runs; await it in "
                     f"async code, or hand the helper a sync callable and run the helper with "
                     f"'await sync_to_async({written(site.node.func)})(...)'",
@@ -83,12 +160,8 @@ class DroppedCallableChecker(Checker):
                 )
 
     def _helper(self, callee: Value) -> Callee | None:
-        graph = graph_for(self.ctx)
-        edge = graph.edge_for(callee)
-        found = graph.callee_for(edge) if edge is not None else None
-        if found is None or found.kind != "function" or not found.symbol.runs_when_called:
-            return None
-        return found
+        found = _project_function(self.ctx, callee)
+        return found if found is not None and found.symbol.runs_when_called else None
 
     def _awaitable(self, value: Value) -> bool:
         if isinstance(value, Instance):
@@ -99,9 +172,31 @@ class DroppedCallableChecker(Checker):
         return False
 
 
-def _bound_to_class(callee: Callee) -> bool:
-    """``Class.method(...)`` of a classmethod: ``cls`` is bound, like ``self``."""
-    return "builtins.classmethod" in callee.symbol.decorators
+def _project_function(ctx: FileContext, callee: Value) -> Callee | None:
+    """The project function or method a call runs (constructors and properties aside)."""
+    graph = graph_for(ctx)
+    edge = graph.edge_for(callee)
+    found = graph.callee_for(edge) if edge is not None else None
+    return found if found is not None and found.kind == "function" else None
 
 
-CHECKERS: tuple[type[Checker], ...] = (DroppedCallableChecker,)
+def _bound_arguments(
+    site: CallSite, callee: Callee, names: tuple[str, ...]
+) -> list[tuple[str, cst.BaseExpression]]:
+    """(parameter name, argument) for each argument of the call that names one."""
+    bound_first = isinstance(site.callee, Member) or "builtins.classmethod" in callee.symbol.decorators
+    names = names[1:] if bound_first else names
+    found: list[tuple[str, cst.BaseExpression]] = []
+    place = 0
+    for arg in site.node.args:
+        if arg.star:
+            break  # *args: positions after it are not known
+        if arg.keyword is not None:
+            found.append((arg.keyword.value, arg.value))
+        elif place < len(names):
+            found.append((names[place], arg.value))
+            place += 1
+    return found
+
+
+CHECKERS: tuple[type[Checker], ...] = (UnloadedArgumentChecker, DroppedCallableChecker)
