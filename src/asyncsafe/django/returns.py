@@ -94,20 +94,23 @@ class ReturnIndex:
     def keeps_coroutines(self, module: str, local: str) -> bool:
         """Does the project decorator ``module.local`` keep an ``async def`` a coroutine function
         (a ``functools.wraps``-style wrapper that is itself async, or forwards to it)?"""
-        summary = ModelIndex.for_project(self.project).summary(module)
-        found = _function_node(summary, local) if summary is not None else None
+        found = self._node(module, local)
         return found is not None and found[1] is None and _keeps_async(found[0])
+
+    def _node(self, module: str, local: str) -> tuple[Function, str | None] | None:
+        """The function's ``ast`` (and its class's name, for a method)."""
+        summary = ModelIndex.for_project(self.project).summary(module)
+        return _function_node(summary, local) if summary is not None else None
 
     @recorded
     def dropped_calls(self, module: str, local: str) -> tuple[tuple[str, ...], dict[str, int]]:
         """The positional parameters of ``module.local`` and, for those it calls as a statement of
         its own (the result dropped: ``callback(request)``), the line of that call."""
-        summary = ModelIndex.for_project(self.project).summary(module)
-        found = _function_node(summary, local) if summary is not None else None
+        found = self._node(module, local)
         if found is None:
             return (), {}
         function = found[0]
-        names = tuple(a.arg for a in (*function.args.posonlyargs, *function.args.args))
+        names = _positional(function)
         dropped: dict[str, int] = {}
         for node in own_nodes(function):
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
@@ -120,12 +123,11 @@ class ReturnIndex:
     def parameter_reads(self, module: str, local: str) -> tuple[tuple[str, ...], dict[str, tuple[tuple[str, int], ...]]]:
         """The positional parameters of ``module.local`` and, per parameter it never rebinds, the
         attributes it reads off it (``param.attr``, not called), each with its first line."""
-        summary = ModelIndex.for_project(self.project).summary(module)
-        found = _function_node(summary, local) if summary is not None else None
+        found = self._node(module, local)
         if found is None:
             return (), {}
         function = found[0]
-        names = tuple(a.arg for a in (*function.args.posonlyargs, *function.args.args))
+        names = _positional(function)
         nodes = own_nodes(function)
         rebound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
         called = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
@@ -138,8 +140,7 @@ class ReturnIndex:
         return names, {name: tuple(attrs.items()) for name, attrs in reads.items()}
 
     def _infer(self, module: str, local: str) -> Value:
-        index = ModelIndex.for_project(self.project)
-        summary = index.summary(module)
+        summary = ModelIndex.for_project(self.project).summary(module)
         found = _function_node(summary, local) if summary is not None else None
         path = self.project.modules.get(module)
         if found is None or summary is None or path is None or self.settings is None or self.rules is None:
@@ -180,14 +181,18 @@ def _function_node(summary: ModuleSummary, local: str) -> tuple[Function, str | 
     return None
 
 
+def _positional(function: Function) -> tuple[str, ...]:
+    return tuple(a.arg for a in (*function.args.posonlyargs, *function.args.args))
+
+
 def _keeps_async(decorator: Function) -> bool:
     """``def deco(func)`` returning ``func`` itself, an inner ``async def``, an inner ``def`` whose
     every return is ``func(...)`` (the coroutine, forwarded), or (a decorator factory) an inner
     decorator that does one of these. Anything else is not known to keep a coroutine."""
     if isinstance(decorator, ast.AsyncFunctionDef):
         return False
-    arguments = [*decorator.args.posonlyargs, *decorator.args.args]
-    wrapped = arguments[0].arg if arguments else None
+    arguments = _positional(decorator)
+    wrapped = arguments[0] if arguments else None
     inner = {
         node.name: node for node in ast.walk(decorator)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not decorator

@@ -10,12 +10,15 @@ inside the helper.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from asyncsafe.django.orm import ModelInstance, OrmTypes
-from asyncsafe.django.returns import ReturnTypes
+from asyncsafe.django.returns import ReturnIndex, ReturnTypes
 from asyncsafe.django.schema import RelationKind
 from asyncsafe.engine.facts.callgraph import Callee
+from asyncsafe.engine.facts.outline import FunctionSymbol
 from asyncsafe.engine.facts.project_types import SYNC_TO_ASYNC, graph_for
 from asyncsafe.engine.tree.awaitables import COROUTINE_FUNCTION, written
 from asyncsafe.engine.tree.events import CallSite, Checker, FileContext
@@ -89,17 +92,11 @@ class UnloadedArgumentChecker(Checker):
     codes = frozenset({"ASF604"})
 
     def on_call(self, site: CallSite) -> None:
-        if not site.in_async:
+        found = _helper_call(self.ctx, site, lambda symbol: symbol.runs_when_called or symbol.returns_coroutine)
+        if found is None:
             return
-        callee = _project_function(self.ctx, site.callee)
-        if callee is None or not (callee.symbol.runs_when_called or callee.symbol.returns_coroutine):
-            return
-        index = ReturnTypes.index_of(self.ctx)
-        if index is None:
-            return
+        callee, index = found
         names, reads = index.parameter_reads(callee.module, callee.local)
-        if not reads:
-            return
         for name, arg in _bound_arguments(site, callee, names):
             for attribute, line in reads.get(name, ()):
                 self._check(site, callee, arg, name, attribute, line)
@@ -135,17 +132,11 @@ class DroppedCallableChecker(Checker):
     codes = frozenset({"ASF509"})
 
     def on_call(self, site: CallSite) -> None:
-        if not site.in_async or site.awaited:
+        found = None if site.awaited else _helper_call(self.ctx, site, lambda s: s.runs_when_called)
+        if found is None:
             return
-        callee = self._helper(site.callee)
-        if callee is None:
-            return
-        index = ReturnTypes.index_of(self.ctx)
-        if index is None:
-            return
+        callee, index = found
         names, dropped = index.dropped_calls(callee.module, callee.local)
-        if not dropped:
-            return
         for name, value in _bound_arguments(site, callee, names):
             if name in dropped and self._awaitable(self.ctx.resolver.resolve(value)):
                 graph = graph_for(self.ctx)
@@ -159,10 +150,6 @@ class DroppedCallableChecker(Checker):
                     f"await sync_to_async({written(site.node.func)})(...)",
                 )
 
-    def _helper(self, callee: Value) -> Callee | None:
-        found = _project_function(self.ctx, callee)
-        return found if found is not None and found.symbol.runs_when_called else None
-
     def _awaitable(self, value: Value) -> bool:
         if isinstance(value, Instance):
             return value.type_name in (SYNC_TO_ASYNC, COROUTINE_FUNCTION)
@@ -172,12 +159,20 @@ class DroppedCallableChecker(Checker):
         return False
 
 
-def _project_function(ctx: FileContext, callee: Value) -> Callee | None:
-    """The project function or method a call runs (constructors and properties aside)."""
+def _helper_call(
+    ctx: FileContext, site: CallSite, wanted: Callable[[FunctionSymbol], bool]
+) -> tuple[Callee, ReturnIndex] | None:
+    """The project function or method an async body's call runs (constructors and properties
+    aside), when it is one ``wanted`` asks for, and the project's ``ReturnIndex``."""
+    if not site.in_async:
+        return None
     graph = graph_for(ctx)
-    edge = graph.edge_for(callee)
-    found = graph.callee_for(edge) if edge is not None else None
-    return found if found is not None and found.kind == "function" else None
+    edge = graph.edge_for(site.callee)
+    callee = graph.callee_for(edge) if edge is not None else None
+    if callee is None or callee.kind != "function" or not wanted(callee.symbol):
+        return None
+    index = ReturnTypes.index_of(ctx)
+    return (callee, index) if index is not None else None
 
 
 def _bound_arguments(
