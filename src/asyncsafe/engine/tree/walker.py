@@ -190,11 +190,22 @@ class Walker(FastVisitor):
         scope = Scope(ScopeKind.FUNCTION, function=info, qualname=f"{info.qualname}.<locals>")
         self.resolver.scopes.append(scope)
         self._bind_parameters(node.params, info)
+        self._bind_local_functions(node.body)
         self.walk(node.body)
         for checker in self.checkers:
             checker.on_function_exit(info)
         self.resolver.scopes.pop()
         return False
+
+    def _bind_local_functions(self, body: cst.BaseSuite) -> None:
+        """Functions defined in this body, bound from its start: a closure may call one that is
+        defined after it (it runs later, when the name is bound)."""
+        if not isinstance(body, cst.IndentedBlock):
+            return
+        for statement in body.body:
+            name = statement.name.value if isinstance(statement, cst.FunctionDef) else None
+            if name is not None and name not in self.resolver.current.bindings:
+                self.resolver.bind(name, Ref(self._qualname(name)))
 
     def _enclosing_class(self) -> str | None:
         current = self.resolver.current
