@@ -382,24 +382,34 @@ class Walker(FastVisitor):
     # --- evaluation protocols ------------------------------------------------------------------
     def visit_If(self, node: cst.If) -> bool:
         self._truth(node.test, in_test=True)
-        narrowed = None if self._in_module else self._coroutine_function_test(node.test)
+        narrowed = None if self._in_module else self._narrowing(node.test)
         if narrowed is None:
             return True
         self.walk(node.test)
-        with self._narrowed(narrowed, coroutine_function()):
+        with self._narrowed(*narrowed):
             self.walk(node.body)
         if node.orelse is not None:
             self.walk(node.orelse)
         return False
 
-    def _coroutine_function_test(self, test: cst.BaseExpression) -> str | None:
-        """``asyncio.iscoroutinefunction(f)`` (or inspect's, asgiref's): the path of ``f``."""
-        if not isinstance(test, cst.Call) or len(test.args) != 1 or test.args[0].star:
+    def _narrowing(self, test: cst.BaseExpression) -> tuple[str, Value] | None:
+        """What ``if <test>:`` proves inside its body: ``asyncio.iscoroutinefunction(f)`` (or
+        inspect's, asgiref's) makes ``f`` a coroutine function; ``isinstance(x, T)`` of an ``x``
+        not known otherwise makes it a ``T`` (``r: str | Redis``)."""
+        if not isinstance(test, cst.Call) or not test.args or any(a.star or a.keyword for a in test.args):
             return None
         callee = self.resolver.resolve(test.func)
-        if not isinstance(callee, Ref) or callee.qualname not in COROUTINE_FUNCTION_TESTS:
+        path = dotted(test.args[0].value)
+        if not isinstance(callee, Ref) or path is None:
             return None
-        return dotted(test.args[0].value)
+        if callee.qualname in COROUTINE_FUNCTION_TESTS and len(test.args) == 1:
+            return path, coroutine_function()
+        if callee.qualname == "builtins.isinstance" and len(test.args) == 2:
+            if self.resolver.resolve(test.args[0].value) is not UNKNOWN:
+                return None
+            value = self.resolver.annotation(test.args[1].value)
+            return (path, value) if value is not UNKNOWN else None
+        return None
 
     @contextmanager
     def _narrowed(self, path: str, value: Value) -> Iterator[None]:
