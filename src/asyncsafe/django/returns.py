@@ -50,6 +50,7 @@ from asyncsafe.engine.tree.scopes import Resolver, Scope, ScopeKind
 from asyncsafe.engine.tree.values import UNKNOWN, Instance, Member, Ref, Value
 
 RETURNS = "asyncsafe.returns"
+PROJECT_GENERATOR = "asyncsafe.generator"  # Instance.info: the Callee whose generator it is
 # Decorators that leave what a function returns as it is.
 TRANSPARENT = frozenset({
     "builtins.staticmethod", "builtins.classmethod", "builtins.property",
@@ -101,6 +102,12 @@ class ReturnIndex:
         """The function's ``ast`` (and its class's name, for a method)."""
         summary = ModelIndex.for_project(self.project).summary(module)
         return _function_node(summary, local) if summary is not None else None
+
+    @recorded
+    def generator(self, module: str, local: str) -> bool:
+        """Is ``module.local`` a sync generator function (calling it runs nothing yet)?"""
+        found = self._node(module, local)
+        return found is not None and not isinstance(found[0], ast.AsyncFunctionDef) and _is_generator(found[0])
 
     @recorded
     def dropped_calls(self, module: str, local: str) -> tuple[tuple[str, ...], dict[str, int]]:
@@ -353,6 +360,9 @@ class ReturnTypes(FileTypes):
         if symbol.runs_when_called:
             if not TRANSPARENT.issuperset(symbol.decorators):
                 return None
+            index = self._index()
+            if index is not None and index.generator(target.module, target.local):
+                return Instance(PROJECT_GENERATOR, target)  # its body runs when iterated
             value = self._returned(target)
             return restamped(value, id(call)) if value is not None else None
         function = resolver.function()

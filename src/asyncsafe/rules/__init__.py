@@ -25,15 +25,16 @@ def load_rules() -> tuple[type[Checker], ...]:
         transitive,
     )
 
-    # transitive and event_loop stay last: when a walk ends they read what every rule reported.
+    # transitive and event_loop stay last: when a walk ends they read what every rule reported
+    # (flow after transitive: its chains need the module's helpers registered).
     return (
         *catalog_calls.CHECKERS,
         *stdlib_http.CHECKERS,
         *django_orm.CHECKERS,
         *django_web.CHECKERS,
         *sdk.CHECKERS,
-        *flow.CHECKERS,
         *transitive.CHECKERS,
+        *flow.CHECKERS,
         *event_loop.CHECKERS,
     )
 

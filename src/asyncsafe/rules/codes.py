@@ -73,4 +73,5 @@ CODES: dict[str, bool] = {
     'ASF602': True,
     'ASF603': True,
     'ASF604': True,
+    'ASF605': True,
 }

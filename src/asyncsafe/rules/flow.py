@@ -1,4 +1,4 @@
-"""ASF604: a model instance handed to a project helper that reads a relation the instance did
+"""ASF605: a project generator iterated in async code whose body blocks. ASF604: a model instance handed to a project helper that reads a relation the instance did
 not load. ASF509: an awaitable callable handed to a project sync helper that calls it and drops the
 coroutine it returns (issue 16: values that cross function boundaries).
 
@@ -11,17 +11,19 @@ inside the helper.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import libcst as cst
 
 from asyncsafe.django.orm import ModelInstance, OrmTypes
-from asyncsafe.django.returns import ReturnIndex, ReturnTypes
+from asyncsafe.django.returns import PROJECT_GENERATOR, ReturnIndex, ReturnTypes
 from asyncsafe.django.schema import RelationKind
 from asyncsafe.engine.facts.callgraph import Callee
 from asyncsafe.engine.facts.outline import FunctionSymbol
 from asyncsafe.engine.facts.project_types import SYNC_TO_ASYNC, graph_for
 from asyncsafe.engine.tree.awaitables import COROUTINE_FUNCTION, written
-from asyncsafe.engine.tree.events import CallSite, Checker, FileContext
+from asyncsafe.engine.tree.events import CallSite, Checker, EvalSite, FileContext
+from asyncsafe.engine.tree.scopes import FunctionInfo
 from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 from asyncsafe.rules.registry import RuleSpec, register
 
@@ -84,6 +86,70 @@ register(
         """,
     ),
 )
+
+
+register(
+    RuleSpec(
+        code="ASF605",
+        name="blocking-generator-iterated",
+        summary="iterating a project generator whose body blocks, directly or further down",
+        why=(
+            "Calling a generator function runs nothing; iterating the generator (a for loop, "
+            "list(), a comprehension) runs its body, step by step, right there. Iterated in async "
+            "code, a generator that reads a file, queries the database or calls a sync client "
+            "blocks the event loop at each step. The message names the chain. " 
+            "Django's SynchronousOnlyOperation guard only fires when a query is reached."
+        ),
+        example="""
+            def rows(path):
+                with open(path) as handle:
+                    yield from handle
+
+            async def upload(request):
+                count = len(list(rows("/tmp/upload.csv")))
+        """,
+        fix="""
+            async def upload(request):
+                count = await sync_to_async(lambda: len(list(rows("/tmp/upload.csv"))))()
+        """,
+    ),
+)
+
+
+class GeneratorChecker(Checker):
+    """ASF605: a project generator's body runs where it is iterated."""
+
+    codes = frozenset({"ASF605"})
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self.iterated: list[tuple[cst.BaseExpression, Callee, FunctionInfo]] = []
+
+    def on_evaluate(self, site: EvalSite) -> None:
+        value = site.value
+        if not site.in_async or site.protocol != "iterate" or not isinstance(value, Instance):
+            return
+        if value.type_name == PROJECT_GENERATOR and isinstance(value.info, Callee):
+            assert site.function is not None
+            self.iterated.append((site.node, replace(value.info, kind="iteration"), site.function))
+
+    def on_module_exit(self, module: cst.Module) -> None:
+        """Chains are searched once the module's own helpers are known (as ASF6xx do)."""
+        graph = graph_for(self.ctx)
+        if self.ctx.module in graph.extracting:
+            return
+        for node, iterated, function in self.iterated:
+            chain = graph.chain_from(iterated)
+            if chain is None:
+                continue
+            text = written(node)
+            use = f"'await sync_to_async(lambda: list({text}))()' or make the generator async"
+            self.ctx.report(
+                node, "ASF605",
+                f"iterating {text} runs the generator's body: {chain.text()} blocks the event "
+                f"loop ({chain.blocker.code} in a sync helper); use {use}",
+                use, function=function,
+            )
 
 
 class UnloadedArgumentChecker(Checker):
@@ -194,4 +260,4 @@ def _bound_arguments(
     return found
 
 
-CHECKERS: tuple[type[Checker], ...] = (UnloadedArgumentChecker, DroppedCallableChecker)
+CHECKERS: tuple[type[Checker], ...] = (GeneratorChecker, UnloadedArgumentChecker, DroppedCallableChecker)
