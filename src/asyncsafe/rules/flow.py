@@ -184,14 +184,8 @@ class UnloadedArgumentChecker(Checker):
         if relation.kind not in (RelationKind.FOREIGN_KEY, RelationKind.ONE_TO_ONE):
             return
         where = f"{graph_for(self.ctx).path_of(callee.module)}:{line}"
-        text = written(arg)
-        use = f"select_related('{attribute}') on the query that fetched {text}"
-        self.ctx.report(
-            arg, "ASF604",
-            f"{callee.label} reads '{name}.{attribute}' ({where}), a {relation.kind.value} that "
-            f"{text} was fetched without: a blocking query on the event loop; use {use}",
-            use,
-        )
+        read = f"{callee.label} reads '{name}.{attribute}' ({where}), a {relation.kind.value}"
+        self.ctx.report(arg, "ASF604", *_unloaded(read, attribute, written(arg)))
 
 
 class DroppedCallableChecker(Checker):
@@ -223,6 +217,12 @@ class DroppedCallableChecker(Checker):
             symbol = graph_for(self.ctx).function_for(value)
             return symbol is not None and symbol.returns_coroutine
         return False
+
+
+def _unloaded(read: str, attribute: str, instance: str) -> tuple[str, str]:
+    """ASF604's message and suggestion."""
+    use = f"select_related('{attribute}') on the query that fetched {instance}"
+    return f"{read} that {instance} was fetched without: a blocking query on the event loop; use {use}", use
 
 
 def _helper_call(
