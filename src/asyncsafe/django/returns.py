@@ -51,6 +51,7 @@ from asyncsafe.engine.tree.values import UNKNOWN, Instance, Member, Ref, Value
 
 RETURNS = "asyncsafe.returns"
 PROJECT_GENERATOR = "asyncsafe.generator"  # Instance.info: the Callee whose generator it is
+CONTEXT_MANAGER = "contextlib.contextmanager"
 # Decorators that leave what a function returns as it is.
 TRANSPARENT = frozenset({
     "builtins.staticmethod", "builtins.classmethod", "builtins.property",
@@ -358,9 +359,12 @@ class ReturnTypes(FileTypes):
             return None
         symbol = target.symbol
         if symbol.runs_when_called:
+            index = self._index()
+            if symbol.decorators == (CONTEXT_MANAGER,) and index is not None:
+                if index.generator(target.module, target.local):
+                    return Instance(PROJECT_GENERATOR, target)  # its body runs on enter and exit
             if not TRANSPARENT.issuperset(symbol.decorators):
                 return None
-            index = self._index()
             if index is not None and index.generator(target.module, target.local):
                 return Instance(PROJECT_GENERATOR, target)  # its body runs when iterated
             value = self._returned(target)

@@ -74,4 +74,5 @@ CODES: dict[str, bool] = {
     'ASF603': True,
     'ASF604': True,
     'ASF605': True,
+    'ASF606': True,
 }

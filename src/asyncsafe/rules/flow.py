@@ -116,38 +116,93 @@ register(
 )
 
 
-class GeneratorChecker(Checker):
-    """ASF605: a project generator's body runs where it is iterated."""
+register(
+    RuleSpec(
+        code="ASF606",
+        name="blocking-context-manager",
+        summary="'with' on a project context manager whose __enter__/__exit__ (or @contextmanager body) blocks",
+        why=(
+            "'with manager:' runs the manager's __enter__ before the block and its __exit__ "
+            "after it; for a @contextmanager function, its body up to the yield and after it. "
+            "A project context manager that takes a file lock, opens a transaction or connects "
+            "a client in there blocks the event loop when it is entered in async code. The "
+            "message names the chain."
+        ),
+        example="""
+            @contextmanager
+            def exclusive(path):
+                with open(path + ".lock", "w"):
+                    yield
 
-    codes = frozenset({"ASF605"})
+            async def upload(request):
+                with exclusive("/tmp/uploads"):
+                    ...
+        """,
+        fix="""
+            async def upload(request):
+                await sync_to_async(store_upload)(request)  # the whole 'with' in a sync function
+        """,
+    ),
+)
+
+
+class GeneratorChecker(Checker):
+    """ASF605: a project generator's body runs where it is iterated. ASF606: a project context
+    manager's __enter__/__exit__ (or @contextmanager body) runs where it is entered."""
+
+    codes = frozenset({"ASF605", "ASF606"})
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self.iterated: list[tuple[cst.BaseExpression, Callee, FunctionInfo]] = []
+        self.iterated: list[tuple[cst.BaseExpression, Callee, FunctionInfo, str]] = []
 
     def on_evaluate(self, site: EvalSite) -> None:
         value = site.value
-        if not site.in_async or site.protocol != "iterate" or not isinstance(value, Instance):
+        if not site.in_async or site.protocol not in ("iterate", "enter") or not isinstance(value, Instance):
             return
+        assert site.function is not None
+        code = "ASF605" if site.protocol == "iterate" else "ASF606"
         if value.type_name == PROJECT_GENERATOR and isinstance(value.info, Callee):
-            assert site.function is not None
-            self.iterated.append((site.node, replace(value.info, kind="iteration"), site.function))
+            self.iterated.append((site.node, replace(value.info, kind="iteration"), site.function, code))
+        elif site.protocol == "enter":
+            for callee in self._enter_exit(value):
+                self.iterated.append((site.node, callee, site.function, code))
+
+    def _enter_exit(self, manager: Instance) -> list[Callee]:
+        """The project __enter__ and __exit__ that ``with manager:`` runs."""
+        graph = graph_for(self.ctx)
+        if graph.module_of(manager.type_name) is None:
+            return []
+        found = []
+        for name in ("__enter__", "__exit__"):
+            edge = graph.edge_for(Member(manager, name))
+            callee = graph.callee_for(edge) if edge is not None else None
+            if callee is not None and callee.kind == "function":
+                found.append(callee)
+        return found
 
     def on_module_exit(self, module: cst.Module) -> None:
         """Chains are searched once the module's own helpers are known (as ASF6xx do)."""
         graph = graph_for(self.ctx)
         if self.ctx.module in graph.extracting:
             return
-        for node, iterated, function in self.iterated:
-            chain = graph.chain_from(iterated)
+        reported: set[int] = set()
+        for node, iterated, function, code in self.iterated:
+            chain = graph.chain_from(iterated) if id(node) not in reported else None
             if chain is None:
                 continue
+            reported.add(id(node))
             text = written(node)
-            use = f"'await sync_to_async(lambda: list({text}))()' or make the generator async"
+            if code == "ASF605":
+                what = f"iterating {text} runs the generator's body"
+                use = f"'await sync_to_async(lambda: list({text}))()' or make the generator async"
+            else:
+                what = f"'with {text}' runs the context manager's enter/exit"
+                use = "a sync function holding the whole 'with', run by 'await sync_to_async(f)()'"
             self.ctx.report(
-                node, "ASF605",
-                f"iterating {text} runs the generator's body: {chain.text()} blocks the event "
-                f"loop ({chain.blocker.code} in a sync helper); use {use}",
+                node, code,
+                f"{what}: {chain.text()} blocks the event loop ({chain.blocker.code} in a sync "
+                f"helper); use {use}",
                 use, function=function,
             )
 
