@@ -5,10 +5,11 @@ returns: the type its annotation names (``-> Optional[Conversation]``, ``-> Quer
 ``-> "Book"``), else what every ``return`` statement of its body resolves to, when they agree.
 An ``async def`` (or an ``@sync_to_async`` helper) gives that value once awaited.
 
-The callee's body is read from the module's ``ast`` summary (the model index already holds it),
-re-parsed with libcst for that one function only and walked with no rule: the walker records
-what each ``return`` resolves to (``FunctionInfo.returns``). Answers are memoized per process and
-project, with what they read (``engine/reads.py``). Precision first: a value is handed over only
+The callee is read from the module's ``ast`` summary (the model index already holds it): its
+return annotation, else its return values, with the local assignments they depend on (in source
+order), each re-parsed alone with libcst and resolved with every type provider in the callee's
+module scope; no body is walked. Answers are memoized per process and project, with what they
+read (``engine/reads.py``). Precision first: a value is handed over only
 when it is an object of a known type (a QuerySet, a manager, a model instance, a tracked client,
 a coroutine); disagreeing returns, unknown decorators and generators give nothing.
 
@@ -73,6 +74,10 @@ class ReturnIndex:
         self.catalog: Catalog | None = None
         self.rules: RuleSet | None = None
         self._memo: dict[tuple[str, str], Value] = {}
+        self._nodes: dict[tuple[str, str], tuple[Function, str | None] | None] = {}
+        self._facts: dict[tuple[str, str, str], object] = {}  # the other per-function answers
+        self._contexts: dict[str, FileContext] = {}
+        self._worth: dict[int, tuple[bool, bool]] = {}  # id() of a summary's function node
         self._nesting = 0
 
     @recorded
@@ -101,14 +106,48 @@ class ReturnIndex:
 
     def _node(self, module: str, local: str) -> tuple[Function, str | None] | None:
         """The function's ``ast`` (and its class's name, for a method)."""
-        summary = ModelIndex.for_project(self.project).summary(module)
-        return _function_node(summary, local) if summary is not None else None
+        key = (module, local)
+        if key not in self._nodes:
+            summary = ModelIndex.for_project(self.project).summary(module)
+            self._nodes[key] = _function_node(summary, local) if summary is not None else None
+        return self._nodes[key]
+
+    def function_named(self, callee: Value) -> Function | None:
+        """The ``ast`` of the project function a call of ``callee`` runs: a module function
+        (``Ref``) or a method found on the receiver's class or its project bases (``Member``)."""
+        index = ModelIndex.for_project(self.project)
+        if isinstance(callee, Ref):
+            split = index.module_of(callee.qualname)
+            found = self._node(*split) if split is not None else None
+        elif isinstance(callee, Member) and index.in_project(callee.receiver.type_name):
+            method = index.find_method(callee.receiver.type_name, callee.name)
+            found = (method[0], None) if method is not None else None
+        else:
+            found = None
+        return found[0] if found is not None else None
+
+    def worth(self, function: Function) -> tuple[bool, bool]:
+        """(calling it may give a value, it is a property): read once per function."""
+        key = id(function)
+        if key not in self._worth:
+            called = bool(
+                function.decorator_list or function.returns is not None
+                or _may_return_an_object(function)
+                or (not isinstance(function, ast.AsyncFunctionDef) and _is_generator(function))
+            )
+            read = any("property" in ast.unparse(d) for d in function.decorator_list)
+            self._worth[key] = (called, read)
+        return self._worth[key]
 
     @recorded
     def generator(self, module: str, local: str) -> bool:
         """Is ``module.local`` a sync generator function (calling it runs nothing yet)?"""
-        found = self._node(module, local)
-        return found is not None and not isinstance(found[0], ast.AsyncFunctionDef) and _is_generator(found[0])
+        key = ("generator", module, local)
+        if key not in self._facts:
+            found = self._node(module, local)
+            sync = found is not None and not isinstance(found[0], ast.AsyncFunctionDef)
+            self._facts[key] = sync and found is not None and _is_generator(found[0])
+        return bool(self._facts[key])
 
     @recorded
     def dropped_calls(self, module: str, local: str) -> tuple[tuple[str, ...], dict[str, int]]:
@@ -131,6 +170,12 @@ class ReturnIndex:
     def parameter_reads(self, module: str, local: str) -> tuple[tuple[str, ...], dict[str, tuple[tuple[str, int], ...]]]:
         """The positional parameters of ``module.local`` and, per parameter it never rebinds, the
         attributes it reads off it (``param.attr``, not called), each with its first line."""
+        key = ("reads", module, local)
+        if key not in self._facts:
+            self._facts[key] = self._parameter_reads(module, local)
+        return self._facts[key]  # type: ignore[return-value]
+
+    def _parameter_reads(self, module: str, local: str) -> tuple[tuple[str, ...], dict[str, tuple[tuple[str, int], ...]]]:
         found = self._node(module, local)
         if found is None:
             return (), {}
@@ -149,33 +194,134 @@ class ReturnIndex:
 
     def _infer(self, module: str, local: str) -> Value:
         summary = ModelIndex.for_project(self.project).summary(module)
-        found = _function_node(summary, local) if summary is not None else None
-        path = self.project.modules.get(module)
-        if found is None or summary is None or path is None or self.settings is None or self.rules is None:
+        found = self._node(module, local)
+        if found is None or summary is None:
             return UNKNOWN
         function, owner = found
+        if function.returns is None and not _may_return_an_object(function):
+            return UNKNOWN  # no return could give an object of a known type
         if not isinstance(function, ast.AsyncFunctionDef) and _is_generator(function):
             return UNKNOWN
-        node = _reparse(function)
-        if node is None:
+        resolver = self._resolver(module)
+        if resolver is None:
             return UNKNOWN
-        from asyncsafe.catalog import builtin_catalog
-        from asyncsafe.engine.facts.context import build_context
-        from asyncsafe.engine.tree.walker import Walker
-
-        catalog = self.catalog or builtin_catalog()
-        ctx = build_context(path, self.settings, catalog, self.rules, self.project)
-        resolver = ctx.resolver
+        outer = resolver.scopes  # a callee of the same module may be inferring with it
         resolver.scopes = [Scope(ScopeKind.MODULE, _module_bindings(summary), qualname=module)]
         if owner is not None:
             resolver.scopes.append(Scope(ScopeKind.CLASS, qualname=f"{module}.{owner}"))
-        if node.returns is not None:
-            return _annotated(node.returns.annotation, resolver, OrmTypes.of(ctx))
-        walker = Walker(ctx, [])
-        walker.walk(node)
-        if not walker.functions or walker.functions[0].is_generator:
-            return UNKNOWN
-        return agreed(walker.functions[0].returns)
+        try:
+            return self._returned_value(function, owner, resolver)
+        finally:
+            resolver.scopes = outer
+
+    def _returned_value(self, function: Function, owner: str | None, resolver: Resolver) -> Value:
+        if function.returns is not None:
+            annotation = _expression(function.returns)
+            orm = next(p for p in resolver.providers if isinstance(p, OrmTypes))
+            return _annotated(annotation, resolver, orm) if annotation is not None else UNKNOWN
+        resolver.scopes.append(Scope(ScopeKind.FUNCTION, _parameters(function, resolver, owner)))
+        returned = [v for v in _own_returns(function) if v is not None]
+        _bind_locals(function, returned, resolver)
+        return agreed([_resolved(v, resolver) for v in returned])
+
+    def _resolver(self, module: str) -> Resolver | None:
+        """A resolver with every type provider, in the callee's module (and class) scope; one
+        file context per module (its providers are what costs)."""
+        path = self.project.modules.get(module)
+        if path is None or self.settings is None or self.rules is None:
+            return None
+        if module not in self._contexts:
+            from asyncsafe.catalog import builtin_catalog
+            from asyncsafe.engine.facts.context import build_context
+
+            catalog = self.catalog or builtin_catalog()
+            ctx = build_context(path, self.settings, catalog, self.rules, self.project)
+            for provider in ctx.resolver.providers:
+                if isinstance(provider, ReturnTypes):
+                    provider.inferring = True  # the callee's own calls are followed, sync or not
+            self._contexts[module] = ctx
+        return self._contexts[module].resolver
+
+
+def _expression(node: ast.expr) -> cst.BaseExpression | None:
+    """An expression of the callee as libcst sees it (only the ones a return depends on)."""
+    try:
+        return cst.parse_expression(ast.unparse(node))
+    except (cst.ParserSyntaxError, ValueError, RecursionError):
+        return None
+
+
+def _resolved(node: ast.expr, resolver: Resolver) -> Value:
+    expression = _expression(node)
+    return resolver.resolve(expression) if expression is not None else UNKNOWN
+
+
+def _parameters(function: Function, resolver: Resolver, owner: str | None) -> dict[str, Value]:
+    """What the parameters hold: ``self``/``cls`` of a method, annotated ones, nothing else."""
+    decorators = {ast.unparse(d) for d in function.decorator_list}
+    positional = [*function.args.posonlyargs, *function.args.args]
+    bound: dict[str, Value] = {}
+    for index, argument in enumerate([*positional, *function.args.kwonlyargs]):
+        value: Value = UNKNOWN
+        if index == 0 and owner is not None and positional and "staticmethod" not in decorators:
+            qualname = f"{resolver.scopes[0].qualname}.{owner}"
+            value = Ref(qualname) if "classmethod" in decorators else Instance(qualname, SELF)
+        elif argument.annotation is not None:
+            annotation = _expression(argument.annotation)
+            value = resolver.annotation(annotation) if annotation is not None else UNKNOWN
+        bound[argument.arg] = value
+    return bound
+
+
+def _bind_locals(function: Function, returned: list[ast.expr], resolver: Resolver) -> None:
+    """Bind the local names the returns depend on, from their assignments in source order; a
+    name bound any other way (a loop, a with, unpacking), or to values that disagree, holds
+    nothing known."""
+    nodes = own_nodes(function)
+    assigned: list[tuple[str, ast.expr]] = []
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigned.append((node.targets[0].id, node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            assigned.append((node.target.id, node.value))
+    unsure = _other_binders(nodes, assigned)
+    needed = _needed(returned, assigned)
+    scope = resolver.current
+    values: dict[str, list[Value]] = {}
+    for name, value in assigned:
+        if name in needed:
+            scope.bindings[name] = _resolved(value, resolver)
+            values.setdefault(name, []).append(scope.bindings[name])
+    for name, found in values.items():
+        same = len({_shape(v) for v in found}) == 1 and name not in unsure
+        scope.bindings[name] = found[0] if same else UNKNOWN
+
+
+def _other_binders(nodes: list[ast.AST], assigned: list[tuple[str, ast.expr]]) -> set[str]:
+    """Names also bound by something other than a plain assignment (counted once per target)."""
+    plain = {id(value) for _, value in assigned}
+    stores = [n for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
+    targets = [
+        n.targets[0] for n in nodes
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and id(n.value) in plain
+    ] + [n.target for n in nodes if isinstance(n, ast.AnnAssign) and n.value is not None and id(n.value) in plain]
+    counted = {id(t) for t in targets}
+    return {n.id for n in stores if id(n) not in counted}
+
+
+def _needed(returned: list[ast.expr], assigned: list[tuple[str, ast.expr]]) -> set[str]:
+    """Local names the return values read, directly or through other assignments."""
+    by_name: dict[str, list[ast.expr]] = {}
+    for name, value in assigned:
+        by_name.setdefault(name, []).append(value)
+    needed: set[str] = set()
+    pending = list(returned)
+    while pending:
+        for node in ast.walk(pending.pop()):
+            if isinstance(node, ast.Name) and node.id in by_name and node.id not in needed:
+                needed.add(node.id)
+                pending.extend(by_name[node.id])
+    return needed
 
 
 def _function_node(summary: ModuleSummary, local: str) -> tuple[Function, str | None] | None:
@@ -187,6 +333,21 @@ def _function_node(summary: ModuleSummary, local: str) -> tuple[Function, str | 
         method = summary.classes[parts[0]].methods.get(parts[1])
         return (method, parts[0]) if method is not None else None
     return None
+
+
+# Return values that are never an object of a known type: a literal, a computed value.
+PLAIN_VALUES = (
+    ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp,
+    ast.DictComp, ast.SetComp, ast.GeneratorExp, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp,
+    ast.Lambda,
+)
+
+
+def _may_return_an_object(function: Function) -> bool:
+    """Some ``return`` gives a value, and none gives a plain one (which makes the returns
+    disagree, so nothing is handed over): only then is the body worth walking."""
+    values = [v for v in _own_returns(function) if not (isinstance(v, ast.Constant) and v.value is None)]
+    return all(v is not None and not isinstance(v, PLAIN_VALUES) for v in values) and bool(values)
 
 
 def _positional(function: Function) -> tuple[str, ...]:
@@ -233,16 +394,6 @@ def _own_returns(function: Function) -> list[ast.expr | None]:
 
 def _is_generator(function: Function) -> bool:
     return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(function))
-
-
-def _reparse(function: Function) -> cst.FunctionDef | None:
-    """The one function, as libcst sees it (its own file is never parsed whole for this)."""
-    try:
-        parsed = cst.parse_module(ast.unparse(function))
-    except (cst.ParserSyntaxError, ValueError, RecursionError):
-        return None
-    node = parsed.body[0] if parsed.body else None
-    return node if isinstance(node, cst.FunctionDef) else None
 
 
 def _literals(call: cst.Call) -> list[str | None]:
@@ -334,7 +485,12 @@ def restamped(value: Value, origin: int) -> Value:
 
 
 class ReturnTypes(FileTypes):
-    """The ``TypeProvider`` that hands callers what project functions return."""
+    """The ``TypeProvider`` that hands callers what project functions return: to async code (and
+    to the walks that infer a return), where a value can block the event loop. Sync code is
+    judged through the call graph's own summaries; following every call there costs outlines of
+    most of the project."""
+
+    inferring = False
 
     def _index(self) -> ReturnIndex | None:
         return self.index_of(self.ctx) if self.ctx is not None else None
@@ -354,6 +510,8 @@ class ReturnTypes(FileTypes):
             return self._offloaded(call, resolver)
         if isinstance(callee, Ref) and call is not None and callee.qualname in LITERAL_LOOKUPS:
             return self._literal_lookup(callee.qualname, _literals(call), call, resolver)
+        if not self._followed(resolver) or not self._worth_a_lookup(callee, attribute=False):
+            return None
         target = self._callee(callee, attribute=False)
         if target is None:
             return None
@@ -411,13 +569,30 @@ class ReturnTypes(FileTypes):
         found_model = OrmTypes.of(self.ctx).index.model_by_label(app_label, name)
         return Ref(found_model) if found_model else None
 
+    def _followed(self, resolver: Resolver) -> bool:
+        function = resolver.function()
+        return self.inferring or (function is not None and function.is_async)
+
     def member(self, receiver: Value, name: str) -> Value | None:
         if not isinstance(receiver, Instance) or receiver.type_name in QUERYSET_KINDS:
+            return None
+        if self.ctx is None or not self._followed(self.ctx.resolver):
+            return None
+        if not self._worth_a_lookup(Member(receiver, name), attribute=True):
             return None
         target = self._callee(Member(receiver, name), attribute=True)
         if target is None or target.kind != "property" or not target.symbol.runs_when_called:
             return None
         return self._returned(target)
+
+    def _worth_a_lookup(self, callee: Value, attribute: bool) -> bool:
+        """Read from the ``ast`` summaries before the call graph is asked (its outlines cost a
+        libcst parse of each module): could this function (or property) give something here?"""
+        index = self._index()
+        if index is None or self.ctx is None:
+            return False
+        function = index.function_named(callee)
+        return function is not None and index.worth(function)[1 if attribute else 0]
 
     def _callee(self, callee: Value, attribute: bool) -> Callee | None:
         if self.ctx is None or self.ctx.project is None:

@@ -285,15 +285,17 @@ def _helper_call(
 ) -> tuple[Callee, ReturnIndex] | None:
     """The project function or method an async body's call runs (constructors and properties
     aside), when it is one ``wanted`` asks for, and the project's ``ReturnIndex``."""
-    if not site.in_async:
+    if not site.in_async or not site.node.args:
         return None
+    index = ReturnTypes.index_of(ctx)
+    if index is None or index.function_named(site.callee) is None:
+        return None  # not a project function: the call graph's outlines are not needed
     graph = graph_for(ctx)
     edge = graph.edge_for(site.callee)
     callee = graph.callee_for(edge) if edge is not None else None
     if callee is None or callee.kind != "function" or not wanted(callee.symbol):
         return None
-    index = ReturnTypes.index_of(ctx)
-    return (callee, index) if index is not None else None
+    return callee, index
 
 
 def _bound_arguments(

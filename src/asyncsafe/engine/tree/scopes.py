@@ -54,7 +54,6 @@ class FunctionInfo:
     decorators: list[Value] = field(default_factory=list)
     calls: list[tuple[cst.Call, Value, bool]] = field(default_factory=list)
     is_generator: bool = False  # a yield in its own body: calling it runs nothing yet
-    returns: list[Value] = field(default_factory=list)  # what each ``return`` gives, in order
 
 
 @dataclass(eq=False)

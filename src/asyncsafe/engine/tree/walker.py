@@ -10,7 +10,6 @@ import libcst as cst
 from asyncsafe.engine.input.modules import resolve_relative
 from asyncsafe.engine.tree.awaitables import COROUTINE_FUNCTION_TESTS, coroutine_function
 from asyncsafe.engine.tree.classscan import scan_class
-from asyncsafe.engine.tree.declarations import NONE
 from asyncsafe.engine.tree.events import (
     AttributeSite,
     CallSite,
@@ -465,9 +464,13 @@ class Walker(FastVisitor):
             left = target.comparator
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, ARITHMETIC):
-            self._evaluate(node.left, "arithmetic")
-            self._evaluate(node.right, "arithmetic")
+        """Arithmetic on an operand: only a coroutine there is a finding (ASF507), and coroutines
+        are made in async code only, so sync functions skip resolving every operand."""
+        function = self.resolver.function()
+        if function is not None and function.is_async and isinstance(node.operator, ARITHMETIC):
+            for operand in (node.left, node.right):
+                if isinstance(operand, (cst.Call, cst.Name, cst.Attribute)):
+                    self._evaluate(operand, "arithmetic")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if len(node.slice) != 1:
@@ -504,12 +507,6 @@ class Walker(FastVisitor):
     # --- calls and attribute reads -------------------------------------------------------------
     def visit_Await(self, node: cst.Await) -> None:
         self.awaited.add(id(node.expression))
-
-    def visit_Return(self, node: cst.Return) -> None:
-        function = self.resolver.function()
-        if function is not None:  # what callers get (django/returns.py): resolved here, in order
-            value = self.resolver.resolve(node.value) if node.value is not None else NONE
-            function.returns.append(value)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         function = self.resolver.function()
