@@ -20,6 +20,7 @@ FLOW = Path(__file__).resolve().parent / "fixtures" / "flow"
 def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
     root = tmp_path_factory.mktemp("flow")
     shutil.copytree(FLOW, root / "flow")
+    (root / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")  # the project root
     result = run_cli("check", "flow", "--no-cache", "--select", "ALL", "--format", "json", cwd=root)
     assert result.returncode == 1, result.stderr
     return list(json.loads(result.stdout))
