@@ -49,7 +49,7 @@ class MethodReader:
     def kind(self, function: Function) -> MethodKind:
         if isinstance(function, ast.AsyncFunctionDef):
             return MethodKind(is_async=True)
-        returns = [node.value for node in _own_nodes(function) if isinstance(node, ast.Return) and node.value]
+        returns = [node.value for node in own_nodes(function) if isinstance(node, ast.Return) and node.value]
         return MethodKind(
             returns_queryset=bool(returns) and all(self.is_queryset(r) for r in returns),
             evaluates=self.first_evaluation(function),
@@ -91,7 +91,7 @@ class MethodReader:
         return False
 
     def first_evaluation(self, function: Function) -> str | None:
-        for node in _own_nodes(function):
+        for node in own_nodes(function):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 if node.func.attr in EVALUATING_METHODS and self.is_source(node.func.value):
                     return f"{node.func.attr}()"
@@ -108,7 +108,7 @@ def _is_self(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id == "self"
 
 
-def _own_nodes(function: Function) -> list[ast.AST]:
+def own_nodes(function: Function) -> list[ast.AST]:
     """Nodes of ``function``'s body in source order, without nested functions, lambdas, classes."""
     found: list[ast.AST] = []
     pending: list[ast.AST] = list(reversed(function.body))

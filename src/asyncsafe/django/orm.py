@@ -129,6 +129,7 @@ class QuerySetInfo:
     empty: bool = False  # none(): evaluating it runs no query
     origin: int = 0  # id() of the node that made it, so two QuerySets never compare equal
     owner_fields: frozenset[str] = frozenset()  # fields Django caches on every row (the owner)
+    offloaded: bool = False  # came back unevaluated from sync_to_async (django/returns.py)
 
 
 @dataclass(frozen=True)

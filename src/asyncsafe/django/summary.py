@@ -44,6 +44,7 @@ class ModuleSummary:
     star_imports: list[str] = field(default_factory=list)
     assigns: dict[str, ast.expr] = field(default_factory=dict)
     classes: dict[str, ClassSummary] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)  # module-level functions
 
     def resolve(self, node: ast.expr) -> str | None:
         """The canonical dotted name a ``Name``/``Attribute`` chain refers to in this module."""
@@ -82,6 +83,8 @@ def _read_block(summary: ModuleSummary, body: list[ast.stmt], is_package: bool) 
             _read_import_from(summary, statement, is_package)
         elif isinstance(statement, ast.ClassDef):
             summary.classes[statement.name] = _read_class(summary.module, statement)
+        elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            summary.functions[statement.name] = statement
         elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
             for name, value in _assigned(statement):
                 summary.assigns[name] = value

@@ -19,12 +19,14 @@ def load_rules() -> tuple[type[Checker], ...]:
         django_orm,
         django_web,
         event_loop,
+        flow,
         sdk,
         stdlib_http,
         transitive,
     )
 
-    # transitive and event_loop stay last: when a walk ends they read what every rule reported.
+    # transitive and event_loop stay last: when a walk ends they read what every rule reported
+    # (flow after transitive: its chains need the module's helpers registered).
     return (
         *catalog_calls.CHECKERS,
         *stdlib_http.CHECKERS,
@@ -32,6 +34,7 @@ def load_rules() -> tuple[type[Checker], ...]:
         *django_web.CHECKERS,
         *sdk.CHECKERS,
         *transitive.CHECKERS,
+        *flow.CHECKERS,
         *event_loop.CHECKERS,
     )
 
@@ -40,11 +43,13 @@ def load_rules() -> tuple[type[Checker], ...]:
 def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     """Type knowledge that rule families add beyond the data catalog."""
     from asyncsafe.django.orm import OrmTypes
+    from asyncsafe.django.returns import ReturnTypes
     from asyncsafe.engine.facts.project_types import ProjectTypes
     from asyncsafe.rules import django_web
 
-    # ProjectTypes last: what Django knows of a project class wins over "a project class".
-    return (OrmTypes, *django_web.PROVIDERS, ProjectTypes)
+    # ProjectTypes last: what Django knows of a project class wins over "a project class";
+    # ReturnTypes before it: what a project function returns wins over "a coroutine".
+    return (OrmTypes, *django_web.PROVIDERS, ReturnTypes, ProjectTypes)
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from asyncsafe.django.orm import (
     RELATED_MANAGER,
     OrmTypes,
     QuerySetInfo,
+    queryset_info,
 )
 from asyncsafe.django.schema import Model, RelationKind
 from asyncsafe.engine.tree.events import (
@@ -79,7 +80,7 @@ def _version(version: Version) -> str:
 
 
 class DjangoOrmChecker(FixingChecker):
-    codes = frozenset(f"ASF1{n:02d}" for n in range(1, 12))
+    codes = frozenset(f"ASF1{n:02d}" for n in range(1, 13))
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
@@ -218,6 +219,10 @@ class DjangoOrmChecker(FixingChecker):
 
     def _evaluation(self, site: EvalSite, kind: str) -> None:
         recv = short_code(site.node, "qs")
+        info = queryset_info(site.value)
+        if info is not None and info.offloaded:
+            self._offloaded_evaluation(site, recv)
+            return
         code = "ASF108" if kind == RAW_QUERYSET else "ASF102"
         what, use = _protocol_advice(site.protocol, recv)
         fix: Fix | None = None
@@ -228,6 +233,16 @@ class DjangoOrmChecker(FixingChecker):
             fix = self._iteration_fix(site)
         label = "raw SQL QuerySet" if kind == RAW_QUERYSET else "QuerySet"
         self.ctx.report(site.node, code, f"{what} evaluates the {label}: {ON_LOOP}; use {use}", use, fix=fix)
+
+    def _offloaded_evaluation(self, site: EvalSite, recv: str) -> None:
+        """The QuerySet came back unevaluated from sync_to_async: the query runs here."""
+        what, _ = _protocol_advice(site.protocol, recv)
+        use = "'await sync_to_async(lambda: list(...))()' (evaluate inside the sync call)"
+        message = (
+            f"{what} evaluates the QuerySet that sync_to_async returned unevaluated: {ON_LOOP}; "
+            f"use {use} or the a* methods / 'async for'"
+        )
+        self.ctx.report(site.node, "ASF112", message, use)
 
     def _iteration_fix(self, site: EvalSite) -> Fix | None:
         assert site.function is not None
@@ -623,6 +638,32 @@ register(
                 await aprefetch_related_objects(books, "tags")
         """,
         since="5.0",
+    ),
+)
+
+register(
+    RuleSpec(
+        code="ASF112",
+        name="queryset-lazy-after-sync-to-async",
+        summary="a QuerySet returned unevaluated by sync_to_async, evaluated later in async code",
+        why=(
+            "sync_to_async(Model.objects.filter)(...), sync_to_async(user.groups.all)() or a "
+            "sync helper that returns a QuerySet run only the building of the QuerySet in the "
+            "worker thread: QuerySets are lazy, so what comes back is unevaluated, and iterating "
+            "it, len(), list(), bool() or indexing it in the async function runs the query on the "
+            "event loop after all (Django raises SynchronousOnlyOperation when it notices). "
+            "Evaluate the QuerySet inside the sync call. " + FREEZES
+        ),
+        example="""
+            async def roses(request):
+                rows = await sync_to_async(Plant.objects.filter)(species="rose")
+                return [row.name for row in rows]
+        """,
+        fix="""
+            async def roses(request):
+                rows = await sync_to_async(lambda: list(Plant.objects.filter(species="rose")))()
+                return [row.name for row in rows]
+        """,
     ),
 )
 

@@ -70,6 +70,8 @@ class DjangoRequestTypes(FileTypes):
     ) -> Value | None:
         """The first parameter (after ``self``) named ``request``, in a module that uses Django
         and no other web framework: a view, a middleware, an admin or a view helper."""
+        if name == "scope" and position == 0:
+            return self._asgi_scope(function, resolver)
         if name != "request" or position != 0 or self._is_pytest_function(function, resolver):
             return None
         uses_django, uses_other, uses_drf = self._frameworks(resolver)
@@ -83,6 +85,16 @@ class DjangoRequestTypes(FileTypes):
             return DRF_REQUEST  # @api_view: DRF authenticates before the body runs
         nested = "<locals>" in function.qualname
         return SOME_REQUEST if nested and uses_drf else HTTP_REQUEST
+
+    def _asgi_scope(self, function: FunctionInfo, resolver: Resolver) -> Value | None:
+        """``async def __call__(self, scope, receive, send)`` of an ASGI middleware class in a
+        module that uses Channels: the scope its consumers get (``scope["user"]``, session)."""
+        if not function.is_async or function.class_qualname is None:
+            return None
+        if function.qualname.rpartition(".")[2] != "__call__":
+            return None
+        imported = _module_imports(resolver)
+        return CHANNELS_SCOPE if _uses(imported, ("channels.",)) else None
 
     def _frameworks(self, resolver: Resolver) -> tuple[bool, bool, bool]:
         """Whether the module imports Django, another web framework, DRF. Asked once per
@@ -139,7 +151,9 @@ class DjangoRequestTypes(FileTypes):
         if value == CHANNELS_SCOPE:
             key = _string_key(node)
             if key == "user":
-                return USER  # resolved by Channels' AuthMiddleware before the consumer runs
+                # Resolved by Channels' AuthMiddleware before the consumer runs, by a plain
+                # query: its relations are not loaded.
+                return self._user()
             if key == "session":
                 return CHANNELS_SESSION
         return None

@@ -44,8 +44,14 @@ SYNC_CONSUMERS = frozenset({
 PROTOCOL_USES = {
     "iterate": "iterated", "aiterate": "iterated with 'async for'", "len": "passed to len()",
     "format": "formatted", "compare": "compared", "contains": "searched with 'in'",
-    "index": "indexed",
+    "index": "indexed", "arithmetic": "used in arithmetic",
 }
+# Sync functions that take a template context: a coroutine in it is rendered as its repr.
+CONTEXT_CONSUMERS = frozenset({
+    "django.shortcuts.render", "django.template.loader.render_to_string",
+    "django.template.response.TemplateResponse", "django.template.response.SimpleTemplateResponse",
+})
+CONTAINERS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
 # What a coroutine object itself has: reading these is deliberate (coro.close(), coro.send(None)).
 COROUTINE_ATTRIBUTES = frozenset({
     "send", "throw", "close", "cr_await", "cr_code", "cr_frame", "cr_running", "cr_origin",
@@ -271,6 +277,7 @@ class CoroutineChecker(Checker):
         self.created: dict[int, FunctionInfo] = {}  # id(call) of unawaited coroutine calls
         self.attributes: list[tuple[cst.Attribute, FunctionInfo]] = []
         self.awaited_calls: set[int] = set()
+        self.misused: set[int] = set()  # id() of nodes reported as a coroutine used as a value
 
     def on_call(self, site: CallSite) -> None:
         if not site.in_async or site.function is None:
@@ -288,15 +295,33 @@ class CoroutineChecker(Checker):
             return
         if is_coroutine(result):
             self.created[id(site.node)] = site.function
-        if isinstance(site.callee, Ref) and site.callee.qualname in SYNC_CONSUMERS:
+        if isinstance(site.callee, Ref) and site.callee.qualname in SYNC_CONSUMERS | CONTEXT_CONSUMERS:
             for arg in site.node.args:
                 if not arg.star and is_coroutine(self.ctx.resolver.resolve(arg.value)):
                     self._misused(arg.value, f"passed to {written(site.node.func)}()")
+                elif not arg.star:
+                    self._stored(arg.value, site.node)
+
+    def _stored(self, value: cst.BaseExpression, call: cst.Call) -> None:
+        """Coroutines made inside a list/tuple/set/dict literal handed to a sync consumer."""
+        if not isinstance(value, CONTAINERS):
+            return
+        elements = (
+            [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+            if isinstance(value, cst.Dict) else [e.value for e in value.elements]
+        )
+        for element in elements:
+            if is_coroutine(self.ctx.resolver.resolve(element)):
+                kind = type(value).__name__.lower()
+                self._misused(element, f"stored in a {kind} passed to {written(call.func)}()")
+            else:
+                self._stored(element, call)
 
     def on_evaluate(self, site: EvalSite) -> None:
         if not site.in_async or not is_coroutine(site.value):
             return
         if site.protocol == "truth":
+            self.misused.add(id(site.node))
             self.ctx.report(
                 site.node, "ASF505",
                 f"{written(site.node)} is a coroutine, which is always true: the test never "
@@ -319,8 +344,12 @@ class CoroutineChecker(Checker):
         for statement in scan.statements:
             self._dropped_statement(statement, function)
         for name, value in scan.assignments:
-            if isinstance(value, cst.Call) and self.created.get(id(value)) is function and name not in scan.loads:
+            if not isinstance(value, cst.Call) or self.created.get(id(value)) is not function:
+                continue
+            if name not in scan.loads:
                 self._dropped(value, f"is bound to '{name}', which is never used", None)
+            elif self.misused.issuperset(scan.loads[name]):
+                self._dropped(value, f"is bound to '{name}', which is only used as a value, never awaited", None)
         for node, owner in self.attributes:
             if owner is function:
                 self._attribute(node, scan.awaits.get(id(node)))
@@ -359,6 +388,7 @@ class CoroutineChecker(Checker):
         )
 
     def _misused(self, node: cst.BaseExpression, how: str) -> None:
+        self.misused.add(id(node))
         text = written(node)
         self.ctx.report(
             node, "ASF507",
@@ -377,7 +407,7 @@ class _BodyScan(FastVisitor):
         self.statements: list[cst.Expr] = []
         self.assignments: list[tuple[str, cst.BaseExpression]] = []
         self.awaits: dict[int, cst.Await] = {}
-        self.loads: set[str] = set()
+        self.loads: dict[str, list[int]] = {}  # name -> id() of each node that reads it
         self._not_loads: set[int] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -426,14 +456,16 @@ class _BodyScan(FastVisitor):
             self._not_loads.add(id(node.keyword))
 
     def visit_Global(self, node: cst.Global) -> None:
-        self.loads.update(item.name.value for item in node.names)  # bound for use elsewhere
+        for item in node.names:  # bound for use elsewhere: a use nothing here can judge
+            self.loads.setdefault(item.name.value, []).append(id(item))
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-        self.loads.update(item.name.value for item in node.names)
+        for item in node.names:
+            self.loads.setdefault(item.name.value, []).append(id(item))
 
     def visit_Name(self, node: cst.Name) -> None:
         if id(node) not in self._not_loads:
-            self.loads.add(node.value)
+            self.loads.setdefault(node.value, []).append(id(node))
 
 
 CHECKERS: tuple[type[Checker], ...] = (AsgirefChecker, CoroutineChecker)

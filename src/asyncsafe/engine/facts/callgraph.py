@@ -63,7 +63,7 @@ class Callee:
     local: str
     symbol: FunctionSymbol
     label: str
-    kind: str  # function | constructor | property
+    kind: str  # function | constructor | property | iteration (of a generator it returns)
     self_type: str | None = None  # the class of ``self`` inside it, when known
 
     @property
@@ -72,6 +72,8 @@ class Callee:
 
     @property
     def key(self) -> tuple[str, str | None]:
+        if self.kind == "iteration":  # runs the generator's body, unlike calling it
+            return f"{self.qualname} (iterated)", self.self_type
         return self.qualname, self.self_type
 
 
@@ -418,7 +420,7 @@ class CallGraph:
             deeper: list[tuple[Callee, tuple[str, ...]]] = []
             for callee, steps in frontier:
                 body = self.body(callee.module, callee.local)
-                if body is None or body.generator:
+                if body is None or (body.generator and callee.kind != "iteration"):
                     continue
                 if body.blocker is not None:
                     return steps, body.blocker, (callee.module, callee.local)

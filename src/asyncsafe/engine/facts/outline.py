@@ -32,7 +32,7 @@ PROPERTY_DECORATORS = frozenset({
     "builtins.property", "functools.cached_property", "django.utils.functional.cached_property",
 })
 # Decorators known to keep an async def a coroutine function (Django's are coroutine-aware).
-_KEEPS_COROUTINES = ("builtins.staticmethod", "builtins.classmethod", "functools.wraps", "django.")
+KEEPS_COROUTINES = ("builtins.staticmethod", "builtins.classmethod", "functools.wraps", "django.")
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class FunctionSymbol:
 
     @property
     def _plain_async(self) -> bool:
-        return all(d.startswith(_KEEPS_COROUTINES) for d in self.decorators)
+        return all(d.startswith(KEEPS_COROUTINES) for d in self.decorators)
 
 
 @dataclass(frozen=True)

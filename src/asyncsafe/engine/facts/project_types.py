@@ -6,7 +6,12 @@ import libcst as cst
 
 from asyncsafe.catalog import Catalog
 from asyncsafe.engine.facts.callgraph import PROJECT, SUPER, CallGraph
-from asyncsafe.engine.tree.awaitables import async_iterator, awaited_result, coroutine
+from asyncsafe.engine.tree.awaitables import (
+    COROUTINE_FUNCTION,
+    async_iterator,
+    awaited_result,
+    coroutine,
+)
 from asyncsafe.engine.tree.events import FileContext
 from asyncsafe.engine.tree.scopes import Resolver
 from asyncsafe.engine.tree.values import Instance, Ref, Value
@@ -42,7 +47,7 @@ class ProjectTypes:
         return self._graph
 
     def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
-        if isinstance(callee, Instance) and callee.type_name == SYNC_TO_ASYNC:
+        if isinstance(callee, Instance) and callee.type_name in (SYNC_TO_ASYNC, COROUTINE_FUNCTION):
             return coroutine()
         if callee == Ref("builtins.super"):
             function = resolver.function()

@@ -15,6 +15,12 @@ from asyncsafe.engine.tree.values import UNKNOWN, Instance, Member, Ref, Value
 
 COROUTINE = "coroutine"
 ASYNC_ITERATOR = "async_generator"
+COROUTINE_FUNCTION = "coroutine_function"  # a callable known to return a coroutine when called
+# Tests that narrow a callable to a coroutine function inside ``if <test>(f):``.
+COROUTINE_FUNCTION_TESTS = frozenset({
+    "asyncio.iscoroutinefunction", "inspect.iscoroutinefunction",
+    "asgiref.sync.iscoroutinefunction", "asyncio.coroutines.iscoroutinefunction",
+})
 
 
 def coroutine(result: Value = UNKNOWN) -> Instance:
@@ -24,6 +30,10 @@ def coroutine(result: Value = UNKNOWN) -> Instance:
 
 def async_iterator() -> Instance:
     return Instance(ASYNC_ITERATOR)
+
+
+def coroutine_function() -> Instance:
+    return Instance(COROUTINE_FUNCTION)
 
 
 def is_coroutine(value: Value) -> bool:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import libcst as cst
 
+from asyncsafe.engine.tree.awaitables import COROUTINE_FUNCTION_TESTS, coroutine_function
 from asyncsafe.engine.tree.classscan import scan_class
 from asyncsafe.engine.tree.events import (
     AttributeSite,
@@ -36,7 +38,8 @@ PROTOCOL_BUILTINS: dict[str, str] = {
     "format": "format",
 }
 
-
+# Operators that compute with their operands' values (``|``/``&`` combine QuerySets: not these).
+ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power)
 
 
 class Walker(FastVisitor):
@@ -187,11 +190,22 @@ class Walker(FastVisitor):
         scope = Scope(ScopeKind.FUNCTION, function=info, qualname=f"{info.qualname}.<locals>")
         self.resolver.scopes.append(scope)
         self._bind_parameters(node.params, info)
+        self._bind_local_functions(node.body)
         self.walk(node.body)
         for checker in self.checkers:
             checker.on_function_exit(info)
         self.resolver.scopes.pop()
         return False
+
+    def _bind_local_functions(self, body: cst.BaseSuite) -> None:
+        """Functions defined in this body, bound from its start: a closure may call one that is
+        defined after it (it runs later, when the name is bound)."""
+        if not isinstance(body, cst.IndentedBlock):
+            return
+        for statement in body.body:
+            name = statement.name.value if isinstance(statement, cst.FunctionDef) else None
+            if name is not None and name not in self.resolver.current.bindings:
+                self.resolver.bind(name, Ref(self._qualname(name)))
 
     def _enclosing_class(self) -> str | None:
         current = self.resolver.current
@@ -366,8 +380,51 @@ class Walker(FastVisitor):
             self._mark_store(target.value)
 
     # --- evaluation protocols ------------------------------------------------------------------
-    def visit_If(self, node: cst.If) -> None:
+    def visit_If(self, node: cst.If) -> bool:
         self._truth(node.test, in_test=True)
+        narrowed = None if self._in_module else self._narrowing(node.test)
+        if narrowed is None:
+            return True
+        self.walk(node.test)
+        with self._narrowed(*narrowed):
+            self.walk(node.body)
+        if node.orelse is not None:
+            self.walk(node.orelse)
+        return False
+
+    def _narrowing(self, test: cst.BaseExpression) -> tuple[str, Value] | None:
+        """What ``if <test>:`` proves inside its body: ``asyncio.iscoroutinefunction(f)`` (or
+        inspect's, asgiref's) makes ``f`` a coroutine function; ``isinstance(x, T)`` of an ``x``
+        not known otherwise makes it a ``T`` (``r: str | Redis``)."""
+        if not isinstance(test, cst.Call) or not test.args or any(a.star or a.keyword for a in test.args):
+            return None
+        callee = self.resolver.resolve(test.func)
+        path = dotted(test.args[0].value)
+        if not isinstance(callee, Ref) or path is None:
+            return None
+        if callee.qualname in COROUTINE_FUNCTION_TESTS and len(test.args) == 1:
+            return path, coroutine_function()
+        if callee.qualname == "builtins.isinstance" and len(test.args) == 2:
+            if self.resolver.resolve(test.args[0].value) is not UNKNOWN:
+                return None
+            value = self.resolver.annotation(test.args[1].value)
+            return (path, value) if value is not UNKNOWN else None
+        return None
+
+    @contextmanager
+    def _narrowed(self, path: str, value: Value) -> Iterator[None]:
+        """``path`` holds ``value`` in the body of the ``if`` that tested it, and no further."""
+        scope = self.resolver.current
+        store = scope.bindings if "." not in path else scope.paths
+        before = store.get(path)
+        store[path] = value
+        try:
+            yield
+        finally:
+            if before is None:
+                store.pop(path, None)
+            else:
+                store[path] = before
 
     def visit_While(self, node: cst.While) -> None:
         self._truth(node.test, in_test=True)
@@ -406,6 +463,15 @@ class Walker(FastVisitor):
                 self._evaluate(left, "compare")
                 self._evaluate(target.comparator, "compare")
             left = target.comparator
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        """Arithmetic on an operand: only a coroutine there is a finding (ASF507), and coroutines
+        are made in async code only, so sync functions skip resolving every operand."""
+        function = self.resolver.function()
+        if function is not None and function.is_async and isinstance(node.operator, ARITHMETIC):
+            for operand in (node.left, node.right):
+                if isinstance(operand, (cst.Call, cst.Name, cst.Attribute)):
+                    self._evaluate(operand, "arithmetic")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         if len(node.slice) != 1:
