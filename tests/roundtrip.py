@@ -1,10 +1,13 @@
 """The ``--fix`` round-trip properties, for one file's text (shared by tests and scripts/crashfree.py).
 
 A change must compile (when the original did), be idempotent (fixing the result changes nothing),
-and touch nothing but lines that hold findings, plus inserted import lines.
+and touch nothing but lines that hold findings, plus import lines (added, joined or left unused).
 """
 
 from __future__ import annotations
+
+import ast
+import difflib
 
 from asyncsafe.config import Settings
 from asyncsafe.engine.project import Project
@@ -37,26 +40,45 @@ def roundtrip_problems(
 
 
 def _stray_edits(before: str, after: str, fixed_lines: set[int]) -> list[str]:
-    """Changed lines that hold no fixed finding. Fixes rewrite within lines and may insert one
-    block of import (and blank) lines; a line diff can misalign repeated lines, so every place
-    such a block could sit is tried and the best alignment judged."""
+    """Changed lines that hold no fixed finding. Fixes rewrite within lines; besides, an added
+    import joins or enters the import block and an import left unused leaves it, so import
+    statements (and blank lines) may appear, change or go anywhere. Nothing else may."""
     old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    extra = len(new) - len(old)
-    if extra < 0:
-        return [f"the fixed file lost {-extra} lines"]
-    best: set[int] | None = None
-    for at in range(len(new) - extra + 1):
-        if not all(_is_import_or_blank(line) for line in new[at:at + extra]):
+    old_imports, new_imports = _import_lines(before), _import_lines(after)
+    stray: set[int] = set()
+    inserted: list[str] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
             continue
-        kept = new[:at] + new[at + extra:]
-        stray = {number for number, (a, b) in enumerate(zip(old, kept), 1) if a != b} - fixed_lines
-        if best is None or len(stray) < len(best):
-            best = stray
-        if not best:
-            return []
-    if best is None:
-        return [f"{extra} inserted lines that are not imports"]
-    return [f"lines {sorted(best)} changed but hold no fixed finding"]
+        old_code = [i for i in range(i1 + 1, i2 + 1) if i not in old_imports and old[i - 1].strip()]
+        new_code = [j for j in range(j1 + 1, j2 + 1) if j not in new_imports and new[j - 1].strip()]
+        stray |= {i for i in old_code if i not in fixed_lines}
+        if len(new_code) > len(old_code):
+            inserted += [new[j - 1] for j in new_code[len(old_code):]]
+    if len(new) - len(_blank_or_import(new, new_imports)) < len(old) - len(_blank_or_import(old, old_imports)):
+        return ["the fixed file lost lines that are not imports"]
+    if inserted:
+        return [f"{len(inserted)} inserted lines that are not imports"]
+    return [f"lines {sorted(stray)} changed but hold no fixed finding"] if stray else []
+
+
+def _blank_or_import(lines: list[str], imports: set[int]) -> list[int]:
+    return [n for n, line in enumerate(lines, 1) if n in imports or not line.strip()]
+
+
+def _import_lines(text: str) -> set[int]:
+    """The lines of every import statement (all of a parenthesized one)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {n for n, line in enumerate(text.splitlines(), 1) if _is_import_or_blank(line)}
+    return {
+        n
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    }
 
 
 def _is_import_or_blank(line: str) -> bool:

@@ -25,6 +25,7 @@ from asyncsafe.engine.events import Fix
 from asyncsafe.engine.noqa import apply_noqa, drop_ignored
 from asyncsafe.engine.project import Project
 from asyncsafe.engine.source import Source
+from asyncsafe.fix_imports import add_imports, drop_imports, orphaned_imports
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,11 @@ def _fix_once(
     }
     if not chosen or analysis.module is None:
         return FixOutcome(reported)
-    fixed_module, applied = apply_fixes(analysis.module, [fix for _, fix in chosen.values()])
+    if analysis.module.code != source.text:  # libcst would silently change bytes no fix touched
+        lossy = "the parser does not reproduce this file byte for byte (e.g. trailing whitespace-only lines)"
+        return FixOutcome(reported, warning=_refused(source.path, lossy))
+    root = project.root if project is not None else ""
+    fixed_module, applied = apply_fixes(analysis.module, [fix for _, fix in chosen.values()], source.path, root)
     new_text = fixed_module.code
     if not applied or new_text == source.text:
         return FixOutcome(reported)
@@ -155,13 +160,19 @@ def _compile_problem(path: str, before: str, after: str) -> str | None:
 # --- splicing fixes into the tree ---------------------------------------------------------------
 
 
-def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> tuple[cst.Module, list[Fix]]:
-    """Replace each target (by identity) with its replacement; add the needed imports once."""
+def apply_fixes(
+    module: cst.Module, fixes: Sequence[Fix], path: str = "", root: str = ""
+) -> tuple[cst.Module, list[Fix]]:
+    """Replace each target (by identity) with its replacement; add the needed imports once, where
+    isort would, and remove the imports the rewrite left unused."""
     splicer = _Splicer(fixes)
     spliced = module.visit(splicer)
     assert isinstance(spliced, cst.Module)
+    if not splicer.applied:
+        return spliced, []
     imports = dict.fromkeys(i for fix in splicer.applied for i in fix.imports)
-    return add_imports(spliced, imports), splicer.applied
+    orphaned = orphaned_imports(module, spliced)
+    return add_imports(drop_imports(spliced, orphaned), imports, path, root), splicer.applied
 
 
 # Code that may not hold ``await`` / ``async for``: a rewrite there would not compile
@@ -244,51 +255,6 @@ def _parenthesize_awaits(node: cst.CSTNode) -> cst.CSTNode:
         parenthesized = inner.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         return node.with_changes(**{field: parenthesized})
     return node
-
-
-# --- imports ------------------------------------------------------------------------------------
-
-
-def add_imports(module: cst.Module, statements: Iterable[str]) -> cst.Module:
-    """Add each import statement once, after the leading docstring/``__future__``/import block."""
-    present = {_normalized(module, s) for s in module.body if _is_import_line(s)}
-    new = [cst.parse_statement(s) for s in statements]
-    new = [s for s in new if _normalized(module, s) not in present]
-    if not new:
-        return module
-    body = list(module.body)
-    at = _import_insertion_point(body)
-    if at > 0 and _is_docstring(body[at - 1]) and not _is_import_line(body[at - 1]):
-        new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
-    return module.with_changes(body=[*body[:at], *new, *body[at:]])
-
-
-def _import_insertion_point(body: Sequence[cst.BaseStatement]) -> int:
-    index = 1 if body and _is_docstring(body[0]) else 0
-    last_import = index
-    while index < len(body) and _is_import_line(body[index]):
-        index += 1
-        last_import = index
-    return last_import
-
-
-def _is_import_line(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-    )
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def _normalized(module: cst.Module, statement: cst.CSTNode) -> str:
-    return " ".join(module.code_for_node(statement.with_changes(leading_lines=())).split())
 
 
 # --- output -------------------------------------------------------------------------------------
