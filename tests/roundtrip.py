@@ -10,8 +10,8 @@ import ast
 import difflib
 
 from asyncsafe.config import Settings
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.source import Source
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.source import Source
 from asyncsafe.fix import fix_source
 
 

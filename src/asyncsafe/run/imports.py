@@ -19,7 +19,7 @@ from typing import cast
 import libcst as cst
 from libcst.metadata import Assignment, MetadataWrapper, ScopeProvider
 
-from asyncsafe.engine.traverse import FastVisitor
+from asyncsafe.engine.tree.traverse import FastVisitor
 
 Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement  # what a body holds
 LINE_LENGTH = 88  # ruff's and black's default: a longer joined import is wrapped, one name a line
