@@ -28,9 +28,12 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def _code_list(option: str) -> Callable[[str], tuple[str, ...]]:
     def parse(value: str) -> tuple[str, ...]:
         try:
-            return tuple(validate_selector(v, f"error: {option}") for v in value.split(",") if v.strip())
+            codes = tuple(validate_selector(v, f"error: {option}") for v in value.split(",") if v.strip())
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(str(exc).removeprefix(f"error: {option}: ")) from exc
+        if not codes:  # `--select ""` would silently check nothing and pass
+            raise argparse.ArgumentTypeError("no rule codes given (e.g. ASF3,ASF101)")
+        return codes
 
     return parse
 
@@ -94,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="with --fix/--diff: also apply fixes that can change behaviour")
     output = check.add_argument_group("output")
     output.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
-    output.add_argument("--output-file", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    output.add_argument("--output-file", type=Path, metavar="FILE",
+                        help="write the report here instead of stdout (replaced in one step, only when the run completes)")
     output.add_argument("--statistics", action="store_true", help="print a count per code instead of each finding")
     output.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary line")
     output.add_argument("--verbose", "-v", action="store_true",
@@ -129,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # name the subcommand's usage, not the top level's
+        _subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "check":
         return _check(args)
     if args.command == "rules":
@@ -138,6 +144,14 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return _explain(args.code)
     parser.print_help(sys.stderr)
     return EXIT_ERROR
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            chosen: argparse.ArgumentParser = action.choices[command]
+            return chosen
+    return parser
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -161,6 +175,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _check(args: argparse.Namespace) -> int:
     from asyncsafe.report import FORMATS, fixed_line, statistics, summary
+    from asyncsafe.diagnostics import escape
+    from asyncsafe.report.output_file import output_file_problem
     from asyncsafe.run.runner import FixMode, run
 
     try:
@@ -168,16 +184,20 @@ def _check(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_ERROR
+    if args.output_file is not None and (problem := output_file_problem(args.output_file)):
+        print(problem, file=sys.stderr)
+        return EXIT_ERROR
     fix = FixMode(write=not args.diff, unsafe=args.unsafe_fixes) if args.fix or args.diff else None
     result = run(args.paths or ["."], settings, use_cache=not args.no_cache, jobs=args.jobs, fix=fix)
     for error in result.errors:
-        print(error, file=sys.stderr)
+        print(escape(str(error)), file=sys.stderr)
         if args.verbose and error.traceback:
             print(error.traceback, file=sys.stderr, end="")
     for warning in result.warnings:
-        print(warning, file=sys.stderr)
+        print(escape(warning), file=sys.stderr)
     if args.diff:
-        _emit(args, "".join(change.diff() for change in result.changes))
+        if not _emit(args, "".join(change.diff() for change in result.changes)):
+            return EXIT_ERROR
         if not args.quiet:
             print(fixed_line(result, would=True), file=sys.stderr)
         if result.errors:
@@ -186,25 +206,34 @@ def _check(args: argparse.Namespace) -> int:
     report = statistics(result) if args.statistics else FORMATS[args.format](result)
     if args.format == "text" and not args.quiet:
         report += summary(result, fixing=fix is not None)
-    _emit(args, report)
+    if not _emit(args, report):
+        return EXIT_ERROR
     if result.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if result.diagnostics else EXIT_CLEAN
 
 
-def _emit(args: argparse.Namespace, report: str) -> None:
-    if args.output_file is not None:
-        args.output_file.write_text(report, encoding="utf-8")
-    else:
+def _emit(args: argparse.Namespace, report: str) -> bool:
+    """Write the report; False (after one line on stderr) when ``--output-file`` cannot be written."""
+    from asyncsafe.report.output_file import write_report
+
+    if args.output_file is None:
         sys.stdout.write(report)
+        return True
+    problem = write_report(args.output_file, report)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+    return problem is None
 
 
 def _rules() -> int:
     from asyncsafe.rules.registry import all_rules
 
-    for code, spec in all_rules().items():
+    rules = all_rules()
+    width = max(len(spec.name) for spec in rules.values())
+    for code, spec in rules.items():
         flag = "" if spec.default_enabled else "  (opt-in)"
-        print(f"{code}  {spec.name:<28} {spec.summary}{flag}")
+        print(f"{code}  {spec.name:<{width}}  {spec.summary}{flag}")
     return EXIT_CLEAN
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncsafe.config import Settings
-from asyncsafe.diagnostics import Diagnostic, FileError
+from asyncsafe.diagnostics import Diagnostic, FileError, escape
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Fix
@@ -262,7 +262,7 @@ def _parenthesize_awaits(node: cst.CSTNode) -> cst.CSTNode:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), path, path
+        before.splitlines(keepends=True), after.splitlines(keepends=True), escape(path), escape(path)
     )
     return "".join(
         line if line.endswith(("\n", "\r")) else f"{line}\n\\ No newline at end of file\n"

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from asyncsafe import __version__
 from asyncsafe.config import OPTIONS, ConfigError, Settings, find_config, load_settings
-from asyncsafe.diagnostics import FileError
+from asyncsafe.diagnostics import FileError, escape
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.prefilter import might_hold_async
 from asyncsafe.engine.input.source import Source
@@ -147,13 +147,13 @@ class Plugin:
             LOG.warning("asyncsafe: %s", analysis.error)
             return
         for diagnostic in drop_ignored(state.settings, self.filename, analysis.diagnostics):
-            message = f"{diagnostic.code} {diagnostic.message}"
+            message = f"{diagnostic.code} {escape(diagnostic.message)}"  # an excerpt may hold a CR or ESC
             yield diagnostic.line, diagnostic.column - 1, message, type(self)
 
     def _internal_error(self, error: FileError) -> Result:
         if error.traceback:
             LOG.warning("asyncsafe: %s\n%s", error, error.traceback)  # shown by `flake8 -v`
-        return 1, 0, f"{INTERNAL_ERROR_CODE} {error.reason}", type(self)
+        return 1, 0, f"{INTERNAL_ERROR_CODE} {escape(error.reason)}", type(self)
 
     @classmethod
     def current_state(cls) -> RunState:

@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
-from asyncsafe.diagnostics import Diagnostic
+from asyncsafe.diagnostics import Diagnostic, escape
 from asyncsafe.report.github import github
 from asyncsafe.report.sarif import sarif
 from asyncsafe.rules.registry import all_rules
@@ -18,7 +18,7 @@ from asyncsafe.run.runner import RunResult
 
 def text(result: RunResult) -> str:
     return "".join(
-        f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in result.diagnostics
+        f"{escape(d.path)}:{d.line}:{d.column}: {d.code} {escape(d.message)}\n" for d in result.diagnostics
     )
 
 
