@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asyncsafe import __version__
 from asyncsafe.config import (
@@ -21,6 +22,9 @@ from asyncsafe.config import (
     load_settings,
     validate_selector,
 )
+
+if TYPE_CHECKING:
+    from asyncsafe.run.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -95,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the fixes as a unified diff and write nothing (exit 1 if there are any)")
     fixes.add_argument("--unsafe-fixes", action="store_true",
                        help="with --fix/--diff: also apply fixes that can change behaviour")
+    fixes.add_argument("--add-noqa", action="store_true",
+                       help="add '# noqa: CODE' to every current finding (merged into existing noqa "
+                            "comments), so that only new findings fail from now on")
     output = check.add_argument_group("output")
     output.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
     output.add_argument("--output-file", type=Path, metavar="FILE",
@@ -187,6 +194,9 @@ def _check(args: argparse.Namespace) -> int:
     if args.output_file is not None and (problem := output_file_problem(args.output_file)):
         print(problem, file=sys.stderr)
         return EXIT_ERROR
+    if args.add_noqa and (args.fix or args.diff):
+        print("error: --add-noqa cannot be combined with --fix or --diff", file=sys.stderr)
+        return EXIT_ERROR
     fix = FixMode(write=not args.diff, unsafe=args.unsafe_fixes) if args.fix or args.diff else None
     result = run(args.paths or ["."], settings, use_cache=not args.no_cache, jobs=args.jobs, fix=fix)
     for error in result.errors:
@@ -195,6 +205,8 @@ def _check(args: argparse.Namespace) -> int:
             print(error.traceback, file=sys.stderr, end="")
     for warning in result.warnings:
         print(escape(warning), file=sys.stderr)
+    if args.add_noqa:
+        return _add_noqa(args, result)
     if args.diff:
         if not _emit(args, "".join(change.diff() for change in result.changes)):
             return EXIT_ERROR
@@ -211,6 +223,18 @@ def _check(args: argparse.Namespace) -> int:
     if result.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if result.diagnostics else EXIT_CLEAN
+
+
+def _add_noqa(args: argparse.Namespace, result: RunResult) -> int:
+    from asyncsafe.diagnostics import escape
+    from asyncsafe.run.add_noqa import write_noqa
+
+    added, files, problems = write_noqa(result.diagnostics)
+    for problem in problems:
+        print(escape(problem), file=sys.stderr)
+    if not args.quiet:
+        print(f"Added {added} noqa directive{'' if added == 1 else 's'} to {files} file{'' if files == 1 else 's'}.")
+    return EXIT_ERROR if result.errors or problems else EXIT_CLEAN
 
 
 def _emit(args: argparse.Namespace, report: str) -> bool:

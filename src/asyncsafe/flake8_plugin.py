@@ -35,7 +35,7 @@ from asyncsafe.engine.input.source import Source
 from asyncsafe.rules.registry import all_rules
 from asyncsafe.run.analyze import analyze_source
 from asyncsafe.run.guard import file_error, is_internal
-from asyncsafe.run.noqa import drop_ignored
+from asyncsafe.run.noqa import drop_file_suppressed, drop_ignored
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -146,7 +146,9 @@ class Plugin:
         elif analysis.error is not None:  # a syntax error: flake8 reports E999 itself
             LOG.warning("asyncsafe: %s", analysis.error)
             return
-        for diagnostic in drop_ignored(state.settings, self.filename, analysis.diagnostics):
+        # flake8 applies `# noqa` and `# flake8: noqa`; `# asyncsafe: noqa[: codes]` is ours.
+        kept = drop_file_suppressed(analysis.diagnostics, self.lines)
+        for diagnostic in drop_ignored(state.settings, self.filename, kept):
             message = f"{diagnostic.code} {escape(diagnostic.message)}"  # an excerpt may hold a CR or ESC
             yield diagnostic.line, diagnostic.column - 1, message, type(self)
 
