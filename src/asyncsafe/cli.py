@@ -54,7 +54,7 @@ def _version(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from asyncsafe.report import FORMATS
+    from asyncsafe.report import OUTPUT_FORMATS
 
     parser = argparse.ArgumentParser(
         prog="asyncsafe",
@@ -103,7 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="add '# noqa: CODE' to every current finding (merged into existing noqa "
                             "comments), so that only new findings fail from now on")
     output = check.add_argument_group("output")
-    output.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
+    output.add_argument("--output-format", "--format", dest="format", choices=OUTPUT_FORMATS,
+                        default=os.environ.get("ASYNCSAFE_OUTPUT_FORMAT") or "full",
+                        help="full: each finding with a code frame (default, or $ASYNCSAFE_OUTPUT_FORMAT); "
+                             "concise: one line a finding (text is its former name); json, github, sarif")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="color the full/concise output (auto: on a terminal, honoring NO_COLOR and FORCE_COLOR)")
+    output.add_argument("--show-fixes", action="store_true", help="with --fix: list what was fixed, per file and code")
+    output.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain (2 still means an error)")
+    output.add_argument("--exit-non-zero-on-fix", action="store_true",
+                        help="with --fix: exit 1 when a file was rewritten, even if nothing remains")
+    output.add_argument("--stdin-filename", metavar="PATH",
+                        help="with '-' as the path: the name (and place, for config and imports) of the code read from stdin")
     output.add_argument("--output-file", type=Path, metavar="FILE",
                         help="write the report here instead of stdout (replaced in one step, only when the run completes)")
     output.add_argument("--statistics", action="store_true", help="print a count per code instead of each finding")
@@ -161,8 +172,15 @@ def _subparser(parser: argparse.ArgumentParser, command: str | None) -> argparse
     return parser
 
 
+def _config_paths(args: argparse.Namespace) -> list[str]:
+    """Where configuration is searched from: the checked paths, or stdin's stated file name."""
+    if args.paths == ["-"]:
+        return [args.stdin_filename] if args.stdin_filename else ["."]
+    return list(args.paths) or ["."]
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    config = args.config if args.config is not None else find_config(args.paths or ["."])
+    config = args.config if args.config is not None else find_config(_config_paths(args))
     settings = load_settings(config, explicit=args.config is not None)
     overrides: dict[str, object] = {}
     if args.select is not None:
@@ -181,8 +199,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from asyncsafe.report import FORMATS, fixed_line, statistics, summary
-    from asyncsafe.diagnostics import escape
     from asyncsafe.report.output_file import output_file_problem
     from asyncsafe.run.runner import FixMode, run
 
@@ -197,8 +213,19 @@ def _check(args: argparse.Namespace) -> int:
     if args.add_noqa and (args.fix or args.diff):
         print("error: --add-noqa cannot be combined with --fix or --diff", file=sys.stderr)
         return EXIT_ERROR
+    if args.paths == ["-"]:
+        return _check_stdin(args, settings)
     fix = FixMode(write=not args.diff, unsafe=args.unsafe_fixes) if args.fix or args.diff else None
     result = run(args.paths or ["."], settings, use_cache=not args.no_cache, jobs=args.jobs, fix=fix)
+    return _report(args, result, fixing=fix is not None)
+
+
+def _report(args: argparse.Namespace, result: RunResult, *, fixing: bool, texts: dict[str, str] | None = None) -> int:
+    """Print the errors and warnings, write the report, and choose the exit status."""
+    from asyncsafe.diagnostics import escape
+    from asyncsafe.report import HUMAN_FORMATS, render, summary
+    from asyncsafe.report.human import palette, show_fixes, statistics
+
     for error in result.errors:
         print(escape(str(error)), file=sys.stderr)
         if args.verbose and error.traceback:
@@ -208,21 +235,57 @@ def _check(args: argparse.Namespace) -> int:
     if args.add_noqa:
         return _add_noqa(args, result)
     if args.diff:
-        if not _emit(args, "".join(change.diff() for change in result.changes)):
-            return EXIT_ERROR
-        if not args.quiet:
-            print(fixed_line(result, would=True), file=sys.stderr)
-        if result.errors:
-            return EXIT_ERROR
-        return EXIT_FINDINGS if result.changes else EXIT_CLEAN
-    report = statistics(result) if args.statistics else FORMATS[args.format](result)
-    if args.format == "text" and not args.quiet:
-        report += summary(result, fixing=fix is not None)
+        return _report_diff(args, result)
+    human = args.format in HUMAN_FORMATS
+    colors = palette(args.color if args.output_file is None and (human or args.statistics) else "never", sys.stdout)
+    report = statistics(result, colors) if args.statistics else render(result, args.format, colors, texts)
+    if human and not args.quiet:
+        if args.show_fixes and fixing and result.changes:
+            report += ("\n" if report else "") + "Fixes applied:\n" + show_fixes(result, colors)
+        report += ("\n" if report and args.format == "full" else "") + summary(result, fixing=fixing)
     if not _emit(args, report):
         return EXIT_ERROR
     if result.errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.diagnostics else EXIT_CLEAN
+    if args.exit_non_zero_on_fix and result.changes:
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if result.diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
+def _check_stdin(args: argparse.Namespace, settings: Settings) -> int:
+    """``asyncsafe check -``: the code comes from stdin; with --fix the fixed code goes to stdout
+    and the report to stderr (as ruff does)."""
+    from asyncsafe.run.runner import FixMode, run_source
+
+    data = sys.stdin.buffer.read()
+    path = args.stdin_filename or "-"
+    fixing = args.fix or args.diff
+    fix = FixMode(write=False, unsafe=args.unsafe_fixes) if fixing else None
+    result = run_source(path, data, settings, fix=fix)
+    change = result.changes[0] if result.changes else None
+    if args.fix:
+        sys.stdout.buffer.write(change.after if change is not None else data)
+        sys.stdout.flush()
+        args.output_file = args.output_file or _STDERR
+    if args.diff:
+        return _report_diff(args, result)
+    text = (change.after if change is not None and args.fix else data).decode("utf-8", "replace")
+    return _report(args, result, fixing=bool(args.fix), texts={path: text})
+
+
+_STDERR = Path("/dev/stderr")
+
+
+def _report_diff(args: argparse.Namespace, result: RunResult) -> int:
+    from asyncsafe.report import fixed_line
+
+    if not _emit(args, "".join(change.diff() for change in result.changes)):
+        return EXIT_ERROR
+    if not args.quiet:
+        print(fixed_line(result, would=True), file=sys.stderr)
+    if result.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.changes else EXIT_CLEAN
 
 
 def _add_noqa(args: argparse.Namespace, result: RunResult) -> int:

@@ -163,6 +163,30 @@ def run(
     return result
 
 
+def run_source(
+    path: str,
+    data: bytes,
+    settings: Settings,
+    *,
+    fix: FixMode | None = None,
+    project: Project | None = None,
+) -> RunResult:
+    """Check one file's content that is not (or not yet) on disk: stdin, an editor's buffer.
+    ``path`` places it in the project (config, imports); a fix is proposed, never written."""
+    if project is None:
+        extra = (path,) if os.path.isfile(path) else ()
+        project = Project(settings.root, settings, extra_files=extra, use_cache=False)
+    proposing = FixMode(write=False, unsafe=fix.unsafe) if fix is not None else None
+    checked = _check_bytes(path, data, settings, proposing, project)
+    result = RunResult(files_checked=1)
+    diagnostics = _take_change(result, checked.outcome, proposing)
+    if checked.outcome.change is not None and proposing is not None:
+        diagnostics = checked.outcome.diagnostics  # what remains once the proposed change is taken
+    _collect(result, settings, path, diagnostics, checked.outcome.error)
+    result.diagnostics.sort()
+    return result
+
+
 def _covers_root(paths: list[str], root: str) -> bool:
     """The paths checked include the project root itself: their files are the project's."""
     real_root = os.path.realpath(root)
