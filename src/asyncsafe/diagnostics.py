@@ -26,7 +26,11 @@ class Diagnostic:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Diagnostic:
-        return cls(**data)
+        """A finding from its JSON (the report's extra keys, ``url`` and ``fix``, are ignored)."""
+        return cls(**{key: value for key, value in data.items() if key in _FIELDS})
+
+
+_FIELDS = frozenset(Diagnostic.__dataclass_fields__)
 
 
 @dataclass(frozen=True, order=True)

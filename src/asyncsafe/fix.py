@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 import tempfile
 from collections import Counter
@@ -305,3 +306,55 @@ def _remove_quietly(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+# --- a fix as text edits (JSON, SARIF, the language server) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column) (1-based, the end
+    excluded) with ``content``. Whole lines: columns are 1, ``end_line`` may be one past the last."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class FixEdits:
+    applicability: str  # "safe" or "unsafe"
+    edits: tuple[Edit, ...]
+
+
+def fix_edits(source: Source, settings: Settings, project: Project | None = None) -> dict[Diagnostic, FixEdits]:
+    """Each fixable finding's own fix (imports included) as line edits of ``source``."""
+    analysis = analyze_source(source, settings, project=project)
+    if analysis.module is None or analysis.error is not None or analysis.module.code != source.text:
+        return {}
+    root = project.root if project is not None else ""
+    found: dict[Diagnostic, FixEdits] = {}
+    for diagnostic, fix in analysis.fixes.items():
+        fixed, applied = apply_fixes(analysis.module, [fix], source.path, root)
+        if applied:
+            edits = line_edits(source.text, fixed.code)
+            found[diagnostic] = FixEdits("safe" if fix.safe else "unsafe", edits)
+    return found
+
+
+def line_edits(before: str, after: str) -> tuple[Edit, ...]:
+    old, new = split_lines_keepends(before), split_lines_keepends(after)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return tuple(
+        Edit(i1 + 1, 1, i2 + 1, 1, "".join(new[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    )
+
+
+def split_lines_keepends(text: str) -> list[str]:
+    parts = re.split(r"(\r\n|\r|\n)", text)
+    lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
+    return lines + ([parts[-1]] if parts[-1] else [])

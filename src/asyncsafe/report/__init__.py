@@ -1,23 +1,20 @@
 """Output formats. Each formatter turns a RunResult into the text written to stdout.
 
 ``full`` (default: a code frame per finding), ``concise`` (one line a finding; ``text`` is its former
-name), ``json``, ``github`` (workflow annotations) and ``sarif`` (SARIF 2.1.0).
+name); for machines ``json``, ``json-lines``, ``junit``, ``gitlab`` (Code Quality), ``pylint``,
+``github`` (workflow annotations) and ``sarif`` (SARIF 2.1.0).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 
 from asyncsafe.diagnostics import Diagnostic
 from asyncsafe.report.github import github
 from asyncsafe.report.human import Palette, concise, full
+from asyncsafe.report.machine import gitlab, json_format, json_lines, junit, pylint
 from asyncsafe.report.sarif import sarif
 from asyncsafe.run.runner import RunResult
-
-
-def json_format(result: RunResult) -> str:
-    return json.dumps([d.to_json() for d in result.diagnostics], indent=2) + "\n"
 
 
 def summary(result: RunResult, fixing: bool = False) -> str:
@@ -59,6 +56,10 @@ def _plural(count: int, noun: str) -> str:
 # Formats for machines: the result alone decides the text.
 FORMATS: dict[str, Callable[[RunResult], str]] = {
     "json": json_format,
+    "json-lines": json_lines,
+    "junit": junit,
+    "gitlab": gitlab,
+    "pylint": pylint,
     "github": github,
     "sarif": sarif,
 }

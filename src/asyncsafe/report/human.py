@@ -68,7 +68,7 @@ def concise(result: RunResult, colors: Palette = Palette()) -> str:
 def full(result: RunResult, colors: Palette = Palette(), texts: Mapping[str, str] | None = None) -> str:
     """Each finding: its one-line header, the source lines with a caret span, the suggestion and
     whether ``--fix`` can rewrite it."""
-    sources = _Sources(texts or {})
+    sources = _Sources(texts if texts is not None else result.texts)
     blocks = []
     for d in result.diagnostics:
         frame, width = _frame(d, sources.lines(d.path), colors)

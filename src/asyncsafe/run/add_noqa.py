@@ -32,7 +32,9 @@ class NoqaEdit:
 
 def add_noqa(source: Source, diagnostics: Sequence[Diagnostic]) -> NoqaEdit | str:
     """The text with a ``# noqa`` for each finding, or why it cannot be done safely."""
-    lines = _lines_with_ends(source.text)
+    from asyncsafe.fix import split_lines_keepends
+
+    lines = split_lines_keepends(source.text)
     statements = statement_lines(source.text)
     open_ends = _lines_continuing(source.text)
     wanted: dict[int, set[str]] = defaultdict(set)
@@ -75,12 +77,6 @@ def _content(line: str) -> str:
     found = LINE.match(line)
     assert found is not None
     return found.group(1)
-
-
-def _lines_with_ends(text: str) -> list[str]:
-    parts = re.split(r"(\r\n|\r|\n)", text)
-    lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
-    return lines + ([parts[-1]] if parts[-1] else [])
 
 
 def _lines_continuing(text: str) -> set[int]:

@@ -45,6 +45,10 @@ class RunResult:
     files_checked: int = 0
     changes: list[FileChange] = field(default_factory=list)  # written (--fix) or proposed (--diff)
     warnings: list[str] = field(default_factory=list)
+    # What the run used, for reports that re-derive a finding's fix (JSON, SARIF edits).
+    settings: Settings | None = field(default=None, repr=False, compare=False)
+    project: Project | None = field(default=None, repr=False, compare=False)
+    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # content not on disk (stdin)
 
     @property
     def fixed(self) -> int:
@@ -138,11 +142,11 @@ def run(
 ) -> RunResult:
     """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``)."""
     files, errors = discover(paths, settings)
-    result = RunResult(errors=list(errors), files_checked=len(files))
     project = Project(
         settings.root, settings, extra_files=tuple(files), use_cache=use_cache,
         files_under_root=tuple(files) if _covers_root(paths, settings.root) else None,
     )
+    result = RunResult(errors=list(errors), files_checked=len(files), settings=settings, project=project)
     manifest = _open_manifest(settings, project) if use_cache else None
     pending: list[_Pending] = []
     for path in files:
@@ -178,7 +182,9 @@ def run_source(
         project = Project(settings.root, settings, extra_files=extra, use_cache=False)
     proposing = FixMode(write=False, unsafe=fix.unsafe) if fix is not None else None
     checked = _check_bytes(path, data, settings, proposing, project)
-    result = RunResult(files_checked=1)
+    source = decode_source(path, data)
+    texts = {path: source.text} if isinstance(source, Source) else {}
+    result = RunResult(files_checked=1, settings=settings, project=project, texts=texts)
     diagnostics = _take_change(result, checked.outcome, proposing)
     if checked.outcome.change is not None and proposing is not None:
         diagnostics = checked.outcome.diagnostics  # what remains once the proposed change is taken
