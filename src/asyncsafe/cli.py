@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="list every cataloged call, method and protocol with its code and async alternative")
     rules.add_argument("--config", type=Path, metavar="FILE",
                        help="with --catalog: include blocking-calls/safe-calls from this file (default: nearest pyproject.toml)")
+    commands.add_parser(
+        "server", help="run the language server (LSP over stdio) for editors; needs asyncsafe[lsp]",
+        description="Speak the Language Server Protocol on stdin/stdout: diagnostics, fixes, noqa, rule hovers.",
+    )
     explain = commands.add_parser("explain", help="explain one rule: what blocks, why, example, fix")
     explain.add_argument("code", metavar="CODE")
     return parser
@@ -160,6 +164,8 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return _catalog(args) if args.catalog else _rules()
     if args.command == "explain":
         return _explain(args.code)
+    if args.command == "server":
+        return _server()
     parser.print_help(sys.stderr)
     return EXIT_ERROR
 
@@ -311,6 +317,15 @@ def _emit(args: argparse.Namespace, report: str) -> bool:
     if problem is not None:
         print(problem, file=sys.stderr)
     return problem is None
+
+
+def _server() -> int:
+    try:
+        from asyncsafe.server import serve
+    except ImportError as exc:  # pygls is an optional dependency
+        print(f"error: 'asyncsafe server' needs pygls ({exc.name}): pip install 'asyncsafe[lsp]'", file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
 
 
 def _rules() -> int:
