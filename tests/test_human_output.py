@@ -164,3 +164,9 @@ def test_stdin_fix_prints_the_fixed_code_and_reports_on_stderr(tmp_path: Path) -
     plain = run_cli("check", "--no-cache", "-", cwd=tmp_path, stdin=code, env=FULL)
     assert plain.stdout.startswith("-:5:5: ASF301 ")
     assert "5 |     time.sleep(1)\n" in plain.stdout
+
+
+def test_an_unknown_format_in_the_environment_is_a_usage_error(tree: Path) -> None:
+    result = run_cli("check", "--no-cache", "views.py", cwd=tree, env={"ASYNCSAFE_OUTPUT_FORMAT": "fancy"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ASYNCSAFE_OUTPUT_FORMAT: unknown format 'fancy' (choose from ")

@@ -205,6 +205,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from asyncsafe.report import OUTPUT_FORMATS
     from asyncsafe.report.output_file import output_file_problem
     from asyncsafe.run.runner import FixMode, run
 
@@ -215,6 +216,10 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     if args.output_file is not None and (problem := output_file_problem(args.output_file)):
         print(problem, file=sys.stderr)
+        return EXIT_ERROR
+    if args.format not in OUTPUT_FORMATS:  # only the environment's default escapes argparse's check
+        print(f"error: ASYNCSAFE_OUTPUT_FORMAT: unknown format {args.format!r} (choose from {', '.join(OUTPUT_FORMATS)})",
+              file=sys.stderr)
         return EXIT_ERROR
     if args.add_noqa and (args.fix or args.diff):
         print("error: --add-noqa cannot be combined with --fix or --diff", file=sys.stderr)
