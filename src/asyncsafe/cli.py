@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--output-format", "--format", dest="format", choices=OUTPUT_FORMATS,
                         default=os.environ.get("ASYNCSAFE_OUTPUT_FORMAT") or "full",
                         help="full: each finding with a code frame (default, or $ASYNCSAFE_OUTPUT_FORMAT); "
-                             "concise: one line a finding (text is its former name); json, github, sarif")
+                             "concise: one line a finding (text is its former name); for machines: json (with fix "
+                             "edits), json-lines, junit, gitlab, pylint, github, sarif")
     output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                         help="color the full/concise output (auto: on a terminal, honoring NO_COLOR and FORCE_COLOR)")
     output.add_argument("--show-fixes", action="store_true", help="with --fix: list what was fixed, per file and code")
