@@ -7,7 +7,6 @@ and touch nothing but lines that hold findings, plus import lines (added, joined
 from __future__ import annotations
 
 import ast
-import difflib
 
 from asyncsafe.config import Settings
 from asyncsafe.engine.facts.project import Project
@@ -42,29 +41,22 @@ def roundtrip_problems(
 def _stray_edits(before: str, after: str, fixed_lines: set[int]) -> list[str]:
     """Changed lines that hold no fixed finding. Fixes rewrite within lines; besides, an added
     import joins or enters the import block and an import left unused leaves it, so import
-    statements (and blank lines) may appear, change or go anywhere. Nothing else may."""
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    old_imports, new_imports = _import_lines(before), _import_lines(after)
-    stray: set[int] = set()
-    inserted: list[str] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        old_code = [i for i in range(i1 + 1, i2 + 1) if i not in old_imports and old[i - 1].strip()]
-        new_code = [j for j in range(j1 + 1, j2 + 1) if j not in new_imports and new[j - 1].strip()]
-        stray |= {i for i in old_code if i not in fixed_lines}
-        if len(new_code) > len(old_code):
-            inserted += [new[j - 1] for j in new_code[len(old_code):]]
-    if len(new) - len(_blank_or_import(new, new_imports)) < len(old) - len(_blank_or_import(old, old_imports)):
+    statements (and blank lines) may appear, change or go anywhere. Nothing else may: the other
+    lines ("code") of both versions, taken in order, pair up one to one, and a pair differs only
+    on a line that holds a fixed finding."""
+    old, new = _code_lines(before), _code_lines(after)
+    if len(new) > len(old):
+        return [f"{len(new) - len(old)} inserted lines that are not imports"]
+    if len(new) < len(old):
         return ["the fixed file lost lines that are not imports"]
-    if inserted:
-        return [f"{len(inserted)} inserted lines that are not imports"]
+    stray = {number for (number, a), (_, b) in zip(old, new) if a != b and number not in fixed_lines}
     return [f"lines {sorted(stray)} changed but hold no fixed finding"] if stray else []
 
 
-def _blank_or_import(lines: list[str], imports: set[int]) -> list[int]:
-    return [n for n, line in enumerate(lines, 1) if n in imports or not line.strip()]
+def _code_lines(text: str) -> list[tuple[int, str]]:
+    imports = _import_lines(text)
+    lines = text.splitlines(keepends=True)
+    return [(n, line) for n, line in enumerate(lines, 1) if n not in imports and line.strip()]
 
 
 def _import_lines(text: str) -> set[int]:
