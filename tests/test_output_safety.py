@@ -151,6 +151,8 @@ def test_an_unknown_option_after_check_prints_checks_usage(tmp_path: Path) -> No
     assert result.returncode == 2
     assert result.stderr.startswith("usage: asyncsafe check ")
     assert result.stderr.rstrip().endswith("asyncsafe check: error: unrecognized arguments: --bogus")
+    hostile = run_cli("check", "--x\r::error::y", ".", cwd=tmp_path)
+    assert "\r" not in hostile.stderr and "unrecognized arguments: --x\\r::error::y" in hostile.stderr
 
 
 def test_rules_are_aligned_with_one_opt_in_marker() -> None:

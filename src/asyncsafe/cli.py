@@ -158,7 +158,9 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # name the subcommand's usage, not the top level's
-        _subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(unknown)}")
+        from asyncsafe.diagnostics import escape  # an unknown "option" may be a hostile file name
+
+        _subparser(parser, args.command).error(f"unrecognized arguments: {escape(' '.join(unknown))}")
     if args.command == "check":
         return _check(args)
     if args.command == "rules":
