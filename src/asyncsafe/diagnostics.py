@@ -43,7 +43,7 @@ class FileError:
     traceback: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
-        return escape(f"{self.path}: error: {self.reason}")
+        return escape(f"{display_path(self.path)}: error: {self.reason}")
 
 
 # --- escaping for people ------------------------------------------------------------------------
@@ -74,3 +74,8 @@ def escape(text: str) -> str:
     """``text`` with every control character written as an escape (one line stays one line)."""
     return _UNSAFE.sub(_visible, text)
 
+
+def display_path(path: str) -> str:
+    """``path`` as a person reads it. A name that is not valid UTF-8 arrives with its bytes as
+    lone surrogates (``os.fsdecode``), which no output can encode: they are shown as ``\\xff``."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -9,10 +9,6 @@ analyzed again, no longer holds the findings it fixed; files are replaced atomic
 from __future__ import annotations
 
 import difflib
-import os
-import re
-import stat
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,13 +16,15 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncsafe.config import Settings
-from asyncsafe.diagnostics import Diagnostic, FileError, escape
+from asyncsafe.diagnostics import Diagnostic, FileError, display_path, escape
 from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.lines import split_lines
 from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Fix
 from asyncsafe.run.analyze import analyze_source
 from asyncsafe.run.imports import add_imports, drop_imports, orphaned_imports
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
+from asyncsafe.run.replace import write_atomically as write_atomically  # where it used to live
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class FileChange:
     diagnostics_before: tuple[Diagnostic, ...]
 
     def diff(self) -> str:
-        return unified_diff(self.path, self.before.decode(self.encoding), self.after.decode(self.encoding))
+        return unified_diff(display_path(self.path), self.before.decode(self.encoding), self.after.decode(self.encoding))
 
 
 @dataclass(frozen=True)
@@ -98,9 +96,9 @@ def _fix_once(
     }
     if not chosen or analysis.module is None:
         return FixOutcome(reported)
-    if analysis.module.code != source.text:  # libcst would silently change bytes no fix touched
-        lossy = "the parser does not reproduce this file byte for byte (e.g. trailing whitespace-only lines)"
-        return FixOutcome(reported, warning=_refused(source.path, lossy))
+    if analysis.module.code != source.text:  # e.g. libcst drops a form feed that starts a line
+        unfaithful = "libcst does not reproduce this file byte for byte, so a fix could change other lines"
+        return FixOutcome(reported, warning=_refused(source.path, unfaithful))
     root = project.root if project is not None else ""
     fixed_module, applied = apply_fixes(analysis.module, [fix for _, fix in chosen.values()], source.path, root)
     new_text = fixed_module.code
@@ -128,7 +126,7 @@ def _fix_once(
 
 
 def _refused(path: str, problem: str) -> str:
-    return f"{path}: warning: fixes not applied, {problem}; file left unchanged (please report this)"
+    return f"{display_path(path)}: warning: fixes not applied, {problem}; file left unchanged (please report this)"
 
 
 def _breaks_claim(
@@ -263,49 +261,12 @@ def _parenthesize_awaits(node: cst.CSTNode) -> cst.CSTNode:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), escape(path), escape(path)
+        split_lines(before, keepends=True), split_lines(after, keepends=True), escape(path), escape(path)
     )
     return "".join(
         line if line.endswith(("\n", "\r")) else f"{line}\n\\ No newline at end of file\n"
         for line in lines
     )
-
-
-def write_atomically(change: FileChange) -> FileError | None:
-    """Replace the file's content in one step (temp file beside it, then ``os.replace``),
-    keeping its mode; refuse if it changed on disk since it was read."""
-    target = os.path.realpath(change.path)  # replace a symlink's target, not the link
-    try:
-        with open(target, "rb") as handle:
-            if handle.read() != change.before:
-                return FileError(change.path, "changed on disk while fixing; file left unchanged")
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-        handle_fd, temp = tempfile.mkstemp(
-            dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".asyncsafe"
-        )
-    except OSError as exc:
-        return FileError(change.path, f"cannot write the fix: {exc.strerror or exc}")
-    try:
-        with os.fdopen(handle_fd, "wb") as out:
-            out.write(change.after)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except OSError as exc:
-        _remove_quietly(temp)
-        return FileError(change.path, f"cannot write the fix: {exc.strerror or exc}")
-    except BaseException:
-        _remove_quietly(temp)
-        raise
-    return None
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 # --- a fix as text edits (JSON, SARIF, the language server) ---------------------------------------
@@ -345,16 +306,10 @@ def fix_edits(source: Source, settings: Settings, project: Project | None = None
 
 
 def line_edits(before: str, after: str) -> tuple[Edit, ...]:
-    old, new = split_lines_keepends(before), split_lines_keepends(after)
+    old, new = split_lines(before, keepends=True), split_lines(after, keepends=True)
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     return tuple(
         Edit(i1 + 1, 1, i2 + 1, 1, "".join(new[j1:j2]))
         for tag, i1, i2, j1, j2 in matcher.get_opcodes()
         if tag != "equal"
     )
-
-
-def split_lines_keepends(text: str) -> list[str]:
-    parts = re.split(r"(\r\n|\r|\n)", text)
-    lines = [parts[i] + parts[i + 1] for i in range(0, len(parts) - 1, 2)]
-    return lines + ([parts[-1]] if parts[-1] else [])

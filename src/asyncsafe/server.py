@@ -25,7 +25,7 @@ from asyncsafe.engine.input.source import Source, decode_source
 from asyncsafe.fix import Edit, FixEdits, fix_edits, line_edits
 from asyncsafe.rules.registry import all_rules
 from asyncsafe.run.add_noqa import add_noqa
-from asyncsafe.run.noqa import split_lines
+from asyncsafe.engine.input.lines import split_lines
 from asyncsafe.run.runner import run_source
 
 DEBOUNCE_SECONDS = 0.3

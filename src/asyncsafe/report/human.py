@@ -17,7 +17,7 @@ from typing import TextIO
 from asyncsafe.diagnostics import Diagnostic, escape
 from asyncsafe.engine.input.source import Source, read_source
 from asyncsafe.rules.registry import all_rules
-from asyncsafe.run.noqa import split_lines
+from asyncsafe.engine.input.lines import split_lines
 from asyncsafe.run.runner import RunResult
 
 FRAME_LINES = 3  # a longer finding shows its first lines and an ellipsis

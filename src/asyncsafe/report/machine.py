@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from typing import Any
 
-from asyncsafe.diagnostics import Diagnostic, FileError, escape
+from asyncsafe.diagnostics import Diagnostic, FileError, display_path, escape
 from asyncsafe.engine.input.source import Source, decode_source, read_source
 from asyncsafe.fix import Edit, FixEdits, fix_edits
 from asyncsafe.rules.registry import all_rules
@@ -57,7 +57,7 @@ def edit_json(edit: Edit) -> dict[str, Any]:
 
 
 def finding_json(d: Diagnostic, fix: FixEdits | None) -> dict[str, Any]:
-    item = d.to_json()
+    item = {**d.to_json(), "path": display_path(d.path)}  # JSON cannot hold an undecodable name's bytes
     item["url"] = rule_url(d.code)
     item["fix"] = None if fix is None else {
         "applicability": fix.applicability,
@@ -68,7 +68,7 @@ def finding_json(d: Diagnostic, fix: FixEdits | None) -> dict[str, Any]:
 
 
 def error_json(error: FileError) -> dict[str, Any]:
-    return {"path": error.path, "code": None, "error": error.reason, "message": f"could not be checked: {error.reason}"}
+    return {"path": display_path(error.path), "code": None, "error": error.reason, "message": f"could not be checked: {error.reason}"}
 
 
 def _items(result: RunResult) -> list[dict[str, Any]]:
@@ -143,7 +143,7 @@ def gitlab(result: RunResult) -> str:
             "check_name": d.code,
             "fingerprint": _fingerprint(*key, str(seen[key])),
             "severity": "major",
-            "location": {"path": d.path, "lines": {"begin": d.line, "end": d.end_line}},
+            "location": {"path": display_path(d.path), "lines": {"begin": d.line, "end": d.end_line}},
         })
     for error in result.errors:
         issues.append({
@@ -151,7 +151,7 @@ def gitlab(result: RunResult) -> str:
             "check_name": "asyncsafe-error",
             "fingerprint": _fingerprint(error.path, "error", error.reason),
             "severity": "blocker",
-            "location": {"path": error.path, "lines": {"begin": 1}},
+            "location": {"path": display_path(error.path), "lines": {"begin": 1}},
         })
     return json.dumps(issues, indent=2) + "\n"
 

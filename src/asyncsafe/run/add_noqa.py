@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.input.source import Source, read_source
-from asyncsafe.run.noqa import NOQA, apply_noqa, split_lines, statement_lines, suppressed_codes
+from asyncsafe.engine.input.lines import split_lines
+from asyncsafe.run.noqa import NOQA, apply_noqa, statement_lines, suppressed_codes
 
 LINE = re.compile(r"(.*?)(\r\n|\r|\n|)$", re.DOTALL)
 
@@ -32,9 +33,7 @@ class NoqaEdit:
 
 def add_noqa(source: Source, diagnostics: Sequence[Diagnostic]) -> NoqaEdit | str:
     """The text with a ``# noqa`` for each finding, or why it cannot be done safely."""
-    from asyncsafe.fix import split_lines_keepends
-
-    lines = split_lines_keepends(source.text)
+    lines = split_lines(source.text, keepends=True)
     statements = statement_lines(source.text)
     open_ends = _lines_continuing(source.text)
     wanted: dict[int, set[str]] = defaultdict(set)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from asyncsafe.config import Settings, selector_matches
 from asyncsafe.diagnostics import Diagnostic
+from asyncsafe.engine.input.lines import split_lines
 
 # flake8.defaults.NOQA_INLINE_REGEXP and NOQA_FILE, verbatim.
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -29,7 +30,6 @@ ASYNCSAFE_FILE_NOQA = re.compile(
     r"\s*# asyncsafe[:=]\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?\s*$", re.IGNORECASE
 )
 CODE_SEP = re.compile(r"[,\s]")
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def suppressed_codes(line: str) -> set[str] | None:
@@ -57,12 +57,6 @@ def file_suppression(lines: Sequence[str]) -> set[str] | None:
                 return set()
             codes.update(c.upper() for c in CODE_SEP.split(match.group("codes")) if c)
     return codes or None
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines as Python (and flake8) count them: broken only at ``\\r\\n``, ``\\r`` or ``\\n``."""
-    parts = LINE_BREAK.split(text)
-    return parts[:-1] if parts and parts[-1] == "" else parts
 
 
 def statement_lines(text: str) -> dict[int, tuple[int, int]]:
