@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 from asyncsafe import __version__
 from asyncsafe.config import ConfigError, Settings, find_config, load_settings
 from asyncsafe.diagnostics import Diagnostic
+from asyncsafe.engine.cache.store import open_store
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.source import Source, decode_source
 from asyncsafe.fix import Edit, FixEdits, fix_edits, line_edits
@@ -59,7 +60,8 @@ class State:
     def project_for(self, settings: Settings) -> Project:
         key = f"{settings.root}\0{settings.fingerprint()}"
         if key not in self.projects:
-            self.projects[key] = Project(settings.root, settings, use_cache=True)
+            store, _ = open_store(settings.root, settings.cache_dir)  # the CLI's cache, when trusted
+            self.projects[key] = Project(settings.root, settings, cache=store)
         return self.projects[key]
 
 

@@ -160,23 +160,16 @@ def run(
     files, errors = discover(paths, settings)
     if fix is not None and fix.write:
         remove_leftovers(files)  # temp files of a --fix run that was killed
-<<<<<<< HEAD
-=======
     result = RunResult(errors=list(errors), files_checked=len(files))
     store, refused = open_store(settings.root, settings.cache_dir) if use_cache else (None, None)
     if refused is not None:
         result.warnings.append(refused)
->>>>>>> main
     project = Project(
         settings.root, settings, extra_files=tuple(files), cache=store,
         files_under_root=tuple(files) if _covers_root(paths, settings.root) else None,
     )
-<<<<<<< HEAD
-    result = RunResult(errors=list(errors), files_checked=len(files), settings=settings, project=project)
-    manifest = _open_manifest(settings, project) if use_cache else None
-=======
+    result.settings, result.project = settings, project
     manifest = _open_manifest(settings, project, store) if store is not None else None
->>>>>>> main
     pending: list[_Pending] = []
     for path in files:
         found = _triage(path, manifest, fix, result, settings)
@@ -208,7 +201,7 @@ def run_source(
     ``path`` places it in the project (config, imports); a fix is proposed, never written."""
     if project is None:
         extra = (path,) if os.path.isfile(path) else ()
-        project = Project(settings.root, settings, extra_files=extra, use_cache=False)
+        project = Project(settings.root, settings, extra_files=extra)
     proposing = FixMode(write=False, unsafe=fix.unsafe) if fix is not None else None
     checked = _check_bytes(path, data, settings, proposing, project)
     source = decode_source(path, data)
