@@ -157,7 +157,7 @@ def edit_row(name: str, command: list[str], files: list[Path]) -> Row:
 def bench(corpus: str, repeat: int, skip_flake8_async: bool, cold_only: bool = False) -> list[Row]:
     root = assemble(corpus)
     print(f"\n== {corpus}: {describe(root)} ==")
-    asyncsafe = [tool("asyncsafe"), "check", "-q", str(root)]
+    asyncsafe = [tool("asyncsafe"), "check", "-q", "--output-format", "concise", str(root)]
     clear = lambda: shutil.rmtree(root / ".asyncsafe_cache", ignore_errors=True)  # noqa: E731
     edited = async_files(root, repeat)
     touch = lambda: edited[0].touch()  # noqa: E731
@@ -192,7 +192,7 @@ def scaling(corpus: str, repeat: int) -> None:
     for copies in SCALES:
         root = assemble(corpus, copies)
         clear = lambda: shutil.rmtree(root / ".asyncsafe_cache", ignore_errors=True)  # noqa: E731
-        ours = median_row("asyncsafe", [tool("asyncsafe"), "check", "-q", str(root)], repeat, clear)
+        ours = median_row("asyncsafe", [tool("asyncsafe"), "check", "-q", "--output-format", "concise", str(root)], repeat, clear)
         ruff = median_row("ruff", [
             tool("ruff"), "check", "--no-cache", "--select", "ASYNC", "--isolated", "-q", str(root)
         ], repeat)

@@ -34,7 +34,8 @@ CLI = str(Path(sys.executable).parent / "asyncsafe")
 
 
 def asyncsafe(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, "check", "--no-cache", "-q", *args], cwd=cwd, capture_output=True, text=True)
+    command = [CLI, "check", "--no-cache", "-q", "--output-format", "concise", *args]  # a finding a line
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True)
 
 
 def classify(result: subprocess.CompletedProcess[str]) -> Counter[str]:

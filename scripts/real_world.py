@@ -75,6 +75,7 @@ def check(library: str, tree: Path, *selection: str) -> list[Key]:
     return sorted(
         (library, item["path"].removeprefix("./"), item["line"], item["code"])
         for item in json.loads(done.stdout or "[]")
+        if item["code"] is not None  # an item with code null is a file that could not be checked
     )
 
 

@@ -21,8 +21,12 @@ def console_script() -> str:
     return found
 
 
-def run_cli(*args: str, cwd: Path | str | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+def run_cli(
+    *args: str, cwd: Path | str | None = None, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real console script. Tests read the one-line (concise) output unless they ask for
+    another (``--output-format`` on the command line wins, or ``env`` overrides)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "ASYNCSAFE_OUTPUT_FORMAT": "concise", **(env or {})}
     return subprocess.run(
         [console_script(), *args],
         cwd=cwd,

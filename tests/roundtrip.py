@@ -1,10 +1,12 @@
 """The ``--fix`` round-trip properties, for one file's text (shared by tests and scripts/crashfree.py).
 
 A change must compile (when the original did), be idempotent (fixing the result changes nothing),
-and touch nothing but lines that hold findings, plus inserted import lines.
+and touch nothing but lines that hold findings, plus import lines (added, joined or left unused).
 """
 
 from __future__ import annotations
+
+import ast
 
 from asyncsafe.config import Settings
 from asyncsafe.engine.facts.project import Project
@@ -37,26 +39,38 @@ def roundtrip_problems(
 
 
 def _stray_edits(before: str, after: str, fixed_lines: set[int]) -> list[str]:
-    """Changed lines that hold no fixed finding. Fixes rewrite within lines and may insert one
-    block of import (and blank) lines; a line diff can misalign repeated lines, so every place
-    such a block could sit is tried and the best alignment judged."""
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    extra = len(new) - len(old)
-    if extra < 0:
-        return [f"the fixed file lost {-extra} lines"]
-    best: set[int] | None = None
-    for at in range(len(new) - extra + 1):
-        if not all(_is_import_or_blank(line) for line in new[at:at + extra]):
-            continue
-        kept = new[:at] + new[at + extra:]
-        stray = {number for number, (a, b) in enumerate(zip(old, kept), 1) if a != b} - fixed_lines
-        if best is None or len(stray) < len(best):
-            best = stray
-        if not best:
-            return []
-    if best is None:
-        return [f"{extra} inserted lines that are not imports"]
-    return [f"lines {sorted(best)} changed but hold no fixed finding"]
+    """Changed lines that hold no fixed finding. Fixes rewrite within lines; besides, an added
+    import joins or enters the import block and an import left unused leaves it, so import
+    statements (and blank lines) may appear, change or go anywhere. Nothing else may: the other
+    lines ("code") of both versions, taken in order, pair up one to one, and a pair differs only
+    on a line that holds a fixed finding."""
+    old, new = _code_lines(before), _code_lines(after)
+    if len(new) > len(old):
+        return [f"{len(new) - len(old)} inserted lines that are not imports"]
+    if len(new) < len(old):
+        return ["the fixed file lost lines that are not imports"]
+    stray = {number for (number, a), (_, b) in zip(old, new) if a != b and number not in fixed_lines}
+    return [f"lines {sorted(stray)} changed but hold no fixed finding"] if stray else []
+
+
+def _code_lines(text: str) -> list[tuple[int, str]]:
+    imports = _import_lines(text)
+    lines = text.splitlines(keepends=True)
+    return [(n, line) for n, line in enumerate(lines, 1) if n not in imports and line.strip()]
+
+
+def _import_lines(text: str) -> set[int]:
+    """The lines of every import statement (all of a parenthesized one)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {n for n, line in enumerate(text.splitlines(), 1) if _is_import_or_blank(line)}
+    return {
+        n
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)
+    }
 
 
 def _is_import_or_blank(line: str) -> bool:

@@ -186,7 +186,7 @@ def test_two_concurrent_runs_agree_and_leave_a_usable_cache(tmp_path: Path) -> N
     project(tmp_path)
     for index in range(10):  # enough files for the process pool
         (tmp_path / f"app/extra{index}.py").write_text(SLEEPY, encoding="utf-8")
-    command = [console_script(), "check", "-q"]
+    command = [console_script(), "check", "-q", "--output-format", "concise"]
     runs = [subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     cold = run_cli("check", "-q", "--no-cache", cwd=tmp_path).stdout

@@ -85,8 +85,11 @@ def test_json_output_parses_back(tmp_path: Path) -> None:
             "message": data[0]["message"],
             "suggestion": "'await asyncio.sleep(...)'",
             "fixable": "safe",
+            "url": "docs/rules.md#asf301-blocking-sleep",
+            "fix": data[0]["fix"],
         }
     ]
+    assert data[0]["fix"]["edits"]
     assert "time.sleep()" in data[0]["message"]
 
 
@@ -94,8 +97,8 @@ def test_statistics_and_output_file(tmp_path: Path) -> None:
     write(tmp_path, "m.py", BAD + "    import requests\n    requests.get('u')\n    time.sleep(3)\n")
     result = check(tmp_path, "--statistics", "-q")
     assert result.stdout.splitlines() == [
-        "2  ASF301  time.sleep() inside async code",
-        "1  ASF304  a sync HTTP client call inside async code",
+        "2  ASF301  [2 fixable]  time.sleep() inside async code",
+        "1  ASF304               a sync HTTP client call inside async code",
     ]
     out = tmp_path / "report.json"
     result = check(tmp_path, "--format", "json", "--output-file", str(out))

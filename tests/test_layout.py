@@ -22,7 +22,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("asyncsafe.engine.facts", "asyncsafe.django"),
     ("asyncsafe.rules",),
     ("asyncsafe.run", "asyncsafe.fix"),
-    ("asyncsafe.report", "asyncsafe.cli", "asyncsafe.flake8_plugin", "asyncsafe.docs", "asyncsafe.__main__"),
+    ("asyncsafe.report", "asyncsafe.cli", "asyncsafe.flake8_plugin", "asyncsafe.docs", "asyncsafe.__main__",
+     "asyncsafe.server"),
 ]
 
 

@@ -94,7 +94,40 @@ def test_fix_hook_rewrites_the_file(consumer: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr  # pre-commit fails a hook that edits files
     assert "files were modified by this hook" in result.stdout
     fixed = (consumer / "fixme.py").read_text(encoding="utf-8")
-    assert fixed == "import time\nimport asyncio\n\n\nasync def view(request):\n    await asyncio.sleep(1)\n"
+    # `import time`, left unused by the fix, is gone: nothing for ruff's F401 to report.
+    assert fixed == "import asyncio\n\n\nasync def view(request):\n    await asyncio.sleep(1)\n"
+
+
+def readme_pre_commit_config() -> str:
+    """The first ```yaml block of the README's pre-commit section, exactly as written there."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## pre-commit\n", 1)[1]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_pre_commit_snippet_works_as_written(tmp_path: Path) -> None:
+    """A project that pins asyncsafe in its own environment: copy the README's config verbatim,
+    commit, and run real pre-commit with that environment on PATH."""
+    repo = tmp_path / "project"
+    repo.mkdir()
+    git("init", "-q", cwd=repo)
+    (repo / ".pre-commit-config.yaml").write_text(readme_pre_commit_config(), encoding="utf-8")
+    (repo / "views.py").write_text(BAD, encoding="utf-8")
+    git("add", ".", cwd=repo)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    run = [pre_commit(), "run", "--all-files"]
+    failed = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "views.py:5:5: ASF301 " in failed.stdout
+    (repo / "views.py").write_text(GOOD, encoding="utf-8")
+    git("add", ".", cwd=repo)
+    passed = subprocess.run(run, cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
 def test_file_names_that_look_like_options_stay_file_names(tmp_path: Path) -> None:

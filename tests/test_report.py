@@ -116,8 +116,9 @@ def test_json_carries_positions_suggestion_and_fixability(project: Path) -> None
     assert sleep == {
         "path": "app/views.py", "line": 6, "column": 5, "end_line": 6, "end_column": 18,
         "code": "ASF301", "message": sleep["message"], "suggestion": "'await asyncio.sleep(...)'",
-        "fixable": "safe",
+        "fixable": "safe", "url": "docs/rules.md#asf301-blocking-sleep", "fix": sleep["fix"],
     }
+    assert sleep["fix"]["applicability"] == "safe"  # its edits: tests/test_machine_formats.py
     assert run["code"] == "ASF302" and run["fixable"] is None
 
 

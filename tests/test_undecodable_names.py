@@ -34,14 +34,16 @@ def tree(tmp_path: Path) -> Path:
 
 
 def test_text_output(tree: Path) -> None:
-    result = run(tree, "-q")
+    result = run(tree, "-q", "--output-format", "concise")
     assert result.returncode == 1, result.stderr
     assert result.stderr == b""
     lines = result.stdout.decode("utf-8").splitlines()
     assert [line.split(" ")[0] for line in lines] == [f"{SHOWN}:5:5:", "ok.py:5:5:"]
 
 
-@pytest.mark.parametrize("output_format", ["json", "github", "sarif"])
+@pytest.mark.parametrize(
+    "output_format", ["json", "github", "sarif", "full", "json-lines", "junit", "gitlab", "pylint"]
+)
 def test_every_format(tree: Path, output_format: str) -> None:
     result = run(tree, "--format", output_format)
     assert result.returncode == 1, result.stderr
@@ -51,6 +53,12 @@ def test_every_format(tree: Path, output_format: str) -> None:
         assert [d["path"] for d in json.loads(text)] == [SHOWN, "ok.py"]
     elif output_format == "github":
         assert text.count(f"file={SHOWN},") == 1
+    elif output_format == "json-lines":
+        assert [json.loads(line)["path"] for line in text.splitlines()] == [SHOWN, "ok.py"]
+    elif output_format == "gitlab":
+        assert [issue["location"]["path"] for issue in json.loads(text)] == [SHOWN, "ok.py"]
+    elif output_format != "sarif":
+        assert SHOWN in text and "ok.py" in text
     else:
         uris = [
             r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]

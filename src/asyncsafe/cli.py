@@ -24,7 +24,6 @@ from asyncsafe.config import (
     load_settings,
     validate_selector,
 )
-
 from asyncsafe.projectinfo.resolve import Resolver, grouped_files
 
 if TYPE_CHECKING:
@@ -40,9 +39,12 @@ def _code_list(option: str) -> Callable[[str], tuple[str, ...]]:
             items = value.split(",")
             if len(items) > 1 and items[-1].strip() == "":
                 items.pop()  # "ASF3," is a trailing comma, not an empty code
-            return tuple(validate_selector(v, f"error: {option}") for v in items)
+            codes = tuple(validate_selector(v, f"error: {option}") for v in items)
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(str(exc).removeprefix(f"error: {option}: ")) from exc
+        if not codes:  # `--select ""` would silently check nothing and pass
+            raise argparse.ArgumentTypeError("no rule codes given (e.g. ASF3,ASF101)")
+        return codes
 
     return parse
 
@@ -66,7 +68,7 @@ def _target(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from asyncsafe.report import FORMATS
+    from asyncsafe.report import OUTPUT_FORMATS
 
     parser = argparse.ArgumentParser(
         prog="asyncsafe",
@@ -120,9 +122,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the fixes as a unified diff and write nothing (exit 1 if there are any)")
     fixes.add_argument("--unsafe-fixes", action="store_true",
                        help="with --fix/--diff: also apply fixes that can change behaviour")
+    fixes.add_argument("--add-noqa", action="store_true",
+                       help="add '# noqa: CODE' to every current finding (merged into existing noqa "
+                            "comments), so that only new findings fail from now on")
     output = check.add_argument_group("output")
-    output.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format (default: text)")
-    output.add_argument("--output-file", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    output.add_argument("--output-format", "--format", dest="format", choices=OUTPUT_FORMATS,
+                        default=os.environ.get("ASYNCSAFE_OUTPUT_FORMAT") or "full",
+                        help="full: each finding with a code frame (default, or $ASYNCSAFE_OUTPUT_FORMAT); "
+                             "concise: one line a finding (text is its former name); for machines: json (with fix "
+                             "edits), json-lines, junit, gitlab, pylint, github, sarif")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="color the full/concise output (auto: on a terminal, honoring NO_COLOR and FORCE_COLOR)")
+    output.add_argument("--show-fixes", action="store_true", help="with --fix: list what was fixed, per file and code")
+    output.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings remain (2 still means an error)")
+    output.add_argument("--exit-non-zero-on-fix", action="store_true",
+                        help="with --fix: exit 1 when a file was rewritten, even if nothing remains")
+    output.add_argument("--stdin-filename", metavar="PATH",
+                        help="with '-' as the path: the name (and place, for config and imports) of the code read from stdin")
+    output.add_argument("--output-file", type=Path, metavar="FILE",
+                        help="write the report here instead of stdout (replaced in one step, only when the run completes)")
     output.add_argument("--statistics", action="store_true", help="print a count per code instead of each finding")
     output.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary line")
     output.add_argument("--verbose", "-v", action="store_true",
@@ -133,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="list every cataloged call, method and protocol with its code and async alternative")
     rules.add_argument("--config", type=Path, metavar="FILE",
                        help="with --catalog: include blocking-calls/safe-calls from this file (default: nearest pyproject.toml)")
+    commands.add_parser(
+        "server", help="run the language server (LSP over stdio) for editors; needs asyncsafe[lsp]",
+        description="Speak the Language Server Protocol on stdin/stdout: diagnostics, fixes, noqa, rule hovers.",
+    )
     explain = commands.add_parser("explain", help="explain one rule: what blocks, why, example, fix")
     explain.add_argument("code", metavar="CODE")
     return parser
@@ -161,15 +183,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # name the subcommand's usage, not the top level's
+        from asyncsafe.diagnostics import (
+            escape,  # an unknown "option" may be a hostile file name
+        )
+
+        _subparser(parser, args.command).error(f"unrecognized arguments: {escape(' '.join(unknown))}")
     if args.command == "check":
         return _check(args)
     if args.command == "rules":
         return _catalog(args) if args.catalog else _rules()
     if args.command == "explain":
         return _explain(args.code)
+    if args.command == "server":
+        return _server()
     parser.print_help(sys.stderr)
     return EXIT_ERROR
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            chosen: argparse.ArgumentParser = action.choices[command]
+            return chosen
+    return parser
 
 
 def _overrides(args: argparse.Namespace) -> Callable[[Settings], Settings]:
@@ -199,25 +237,55 @@ def _overrides(args: argparse.Namespace) -> Callable[[Settings], Settings]:
     return apply
 
 
+def _config_paths(args: argparse.Namespace) -> list[str]:
+    """Where configuration is searched from: the checked paths, or stdin's stated file name."""
+    if args.paths == ["-"]:
+        return [args.stdin_filename] if args.stdin_filename else ["."]
+    return list(args.paths) or ["."]
+
+
 def _resolver(args: argparse.Namespace) -> Resolver:
     return Resolver(
-        config=args.config, isolated=args.isolated, overrides=_overrides(args), paths=args.paths or ["."]
+        config=args.config, isolated=args.isolated, overrides=_overrides(args), paths=_config_paths(args)
     )
 
 
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """An option combination or output file that cannot work, before anything runs."""
+    from asyncsafe.report import OUTPUT_FORMATS
+    from asyncsafe.report.output_file import output_file_problem
+
+    if args.output_file is not None and (problem := output_file_problem(args.output_file)):
+        return problem
+    if args.format not in OUTPUT_FORMATS:  # only the environment's default escapes argparse's check
+        return (f"error: ASYNCSAFE_OUTPUT_FORMAT: unknown format {args.format!r} "
+                f"(choose from {', '.join(OUTPUT_FORMATS)})")
+    if args.add_noqa and (args.fix or args.diff):
+        return "error: --add-noqa cannot be combined with --fix or --diff"
+    return None
+
+
 def _check(args: argparse.Namespace) -> int:
-    from asyncsafe.report import FORMATS, fixed_line, statistics, summary
     from asyncsafe.run.runner import FixMode, RunResult, run
 
-    paths = args.paths or ["."]
+    paths = _config_paths(args)
     resolver = _resolver(args)
     try:
         if args.show_settings:
             return _show_settings(resolver, paths[0])
-        groups, errors = grouped_files(resolver, paths)
+        if args.paths == ["-"]:
+            stdin_settings = resolver.for_path(paths[0])
+        else:
+            groups, errors = grouped_files(resolver, paths)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_ERROR
+    problem = _usage_problem(args)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_ERROR
+    if args.paths == ["-"]:
+        return _check_stdin(args, stdin_settings)
     if args.show_files:
         sys.stdout.write("".join(f"{file}\n" for group in groups for file in group.files))
         return EXIT_CLEAN
@@ -231,26 +299,7 @@ def _check(args: argparse.Namespace) -> int:
         _merge(result, part)
     result.diagnostics.sort()
     result.errors.sort()
-    for error in result.errors:
-        print(error, file=sys.stderr)
-        if args.verbose and error.traceback:
-            print(error.traceback, file=sys.stderr, end="")
-    for warning in result.warnings:
-        print(warning, file=sys.stderr)
-    if args.diff:
-        _emit(args, "".join(change.diff() for change in result.changes))
-        if not args.quiet:
-            print(fixed_line(result, would=True), file=sys.stderr)
-        if result.errors:
-            return EXIT_ERROR
-        return EXIT_FINDINGS if result.changes else EXIT_CLEAN
-    report = statistics(result) if args.statistics else FORMATS[args.format](result)
-    if args.format == "text" and not args.quiet:
-        report += summary(result, fixing=fix is not None)
-    _emit(args, report)
-    if result.errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if result.diagnostics else EXIT_CLEAN
+    return _report(args, result, fixing=fix is not None)
 
 
 def _show_settings(resolver: Resolver, path: str) -> int:
@@ -270,19 +319,116 @@ def _merge(total: RunResult, part: RunResult) -> None:
     total.unparsed += part.unparsed
 
 
-def _emit(args: argparse.Namespace, report: str) -> None:
-    if args.output_file is not None:
-        args.output_file.write_text(report, encoding="utf-8")
-    else:
+def _report(args: argparse.Namespace, result: RunResult, *, fixing: bool, texts: dict[str, str] | None = None) -> int:
+    """Print the errors and warnings, write the report, and choose the exit status."""
+    from asyncsafe.diagnostics import escape
+    from asyncsafe.report import HUMAN_FORMATS, render, summary
+    from asyncsafe.report.human import palette, show_fixes, statistics
+
+    for error in result.errors:
+        print(escape(str(error)), file=sys.stderr)
+        if args.verbose and error.traceback:
+            print(error.traceback, file=sys.stderr, end="")
+    for warning in result.warnings:
+        print(escape(warning), file=sys.stderr)
+    if args.add_noqa:
+        return _add_noqa(args, result)
+    if args.diff:
+        return _report_diff(args, result)
+    human = args.format in HUMAN_FORMATS
+    colors = palette(args.color if args.output_file is None and (human or args.statistics) else "never", sys.stdout)
+    report = statistics(result, colors) if args.statistics else render(result, args.format, colors, texts)
+    if human and not args.quiet:
+        if args.show_fixes and fixing and result.changes:
+            report += ("\n" if report else "") + "Fixes applied:\n" + show_fixes(result, colors)
+        report += ("\n" if report and args.format == "full" else "") + summary(result, fixing=fixing)
+    if not _emit(args, report):
+        return EXIT_ERROR
+    if result.errors:
+        return EXIT_ERROR
+    if args.exit_non_zero_on_fix and result.changes:
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if result.diagnostics and not args.exit_zero else EXIT_CLEAN
+
+
+def _check_stdin(args: argparse.Namespace, settings: Settings) -> int:
+    """``asyncsafe check -``: the code comes from stdin; with --fix the fixed code goes to stdout
+    and the report to stderr (as ruff does)."""
+    from asyncsafe.run.runner import FixMode, run_source
+
+    data = sys.stdin.buffer.read()
+    path = args.stdin_filename or "-"
+    fixing = args.fix or args.diff
+    fix = FixMode(write=False, unsafe=args.unsafe_fixes) if fixing else None
+    result = run_source(path, data, settings, fix=fix)
+    change = result.changes[0] if result.changes else None
+    if args.fix:
+        sys.stdout.buffer.write(change.after if change is not None else data)
+        sys.stdout.flush()
+        args.output_file = args.output_file or _STDERR
+    if args.diff:
+        return _report_diff(args, result)
+    text = (change.after if change is not None and args.fix else data).decode("utf-8", "replace")
+    return _report(args, result, fixing=bool(args.fix), texts={path: text})
+
+
+_STDERR = Path("/dev/stderr")
+
+
+def _report_diff(args: argparse.Namespace, result: RunResult) -> int:
+    from asyncsafe.report import fixed_line
+
+    if not _emit(args, "".join(change.diff() for change in result.changes)):
+        return EXIT_ERROR
+    if not args.quiet:
+        print(fixed_line(result, would=True), file=sys.stderr)
+    if result.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.changes else EXIT_CLEAN
+
+
+def _add_noqa(args: argparse.Namespace, result: RunResult) -> int:
+    from asyncsafe.diagnostics import escape
+    from asyncsafe.run.add_noqa import write_noqa
+
+    added, files, problems = write_noqa(result.diagnostics)
+    for problem in problems:
+        print(escape(problem), file=sys.stderr)
+    if not args.quiet:
+        print(f"Added {added} noqa directive{'' if added == 1 else 's'} to {files} file{'' if files == 1 else 's'}.")
+    return EXIT_ERROR if result.errors or problems else EXIT_CLEAN
+
+
+def _emit(args: argparse.Namespace, report: str) -> bool:
+    """Write the report; False (after one line on stderr) when ``--output-file`` cannot be written."""
+    from asyncsafe.report.output_file import write_report
+
+    if args.output_file is None:
         sys.stdout.write(report)
+        return True
+    problem = write_report(args.output_file, report)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+    return problem is None
+
+
+def _server() -> int:
+    try:
+        from asyncsafe.server import serve
+    except ImportError as exc:  # pygls is an optional dependency
+        print(f"error: 'asyncsafe server' needs pygls ({exc.name}): pip install 'asyncsafe[lsp]'", file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
 
 
 def _rules() -> int:
     from asyncsafe.rules.registry import all_rules
 
-    for code, spec in all_rules().items():
+    rules = all_rules()
+    width = max(len(spec.name) for spec in rules.values())
+    for code, spec in rules.items():
         flag = "" if spec.default_enabled else "  (opt-in)"
-        print(f"{code}  {spec.name:<28} {spec.summary}{flag}")
+        print(f"{code}  {spec.name:<{width}}  {spec.summary}{flag}")
     return EXIT_CLEAN
 
 

@@ -16,14 +16,17 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncsafe.config import Settings
-from asyncsafe.diagnostics import Diagnostic, FileError, display_path
+from asyncsafe.diagnostics import Diagnostic, FileError, display_path, escape
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.lines import split_lines
 from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Fix
 from asyncsafe.run.analyze import analyze_source
+from asyncsafe.run.imports import add_imports, drop_imports, orphaned_imports
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
-from asyncsafe.run.replace import write_atomically as write_atomically  # where it used to live
+from asyncsafe.run.replace import (
+    write_atomically as write_atomically,  # where it used to live
+)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ def _fix_once(
     if analysis.module.code != source.text:  # e.g. libcst drops a form feed that starts a line
         unfaithful = "libcst does not reproduce this file byte for byte, so a fix could change other lines"
         return FixOutcome(reported, warning=_refused(source.path, unfaithful))
-    fixed_module, applied = apply_fixes(analysis.module, [fix for _, fix in chosen.values()])
+    root = project.root if project is not None else ""
+    fixed_module, applied = apply_fixes(analysis.module, [fix for _, fix in chosen.values()], source.path, root)
     new_text = fixed_module.code
     if not applied or new_text == source.text:
         return FixOutcome(reported)
@@ -157,13 +161,19 @@ def _compile_problem(path: str, before: str, after: str) -> str | None:
 # --- splicing fixes into the tree ---------------------------------------------------------------
 
 
-def apply_fixes(module: cst.Module, fixes: Sequence[Fix]) -> tuple[cst.Module, list[Fix]]:
-    """Replace each target (by identity) with its replacement; add the needed imports once."""
+def apply_fixes(
+    module: cst.Module, fixes: Sequence[Fix], path: str = "", root: str = ""
+) -> tuple[cst.Module, list[Fix]]:
+    """Replace each target (by identity) with its replacement; add the needed imports once, where
+    isort would, and remove the imports the rewrite left unused."""
     splicer = _Splicer(fixes)
     spliced = module.visit(splicer)
     assert isinstance(spliced, cst.Module)
+    if not splicer.applied:
+        return spliced, []
     imports = dict.fromkeys(i for fix in splicer.applied for i in fix.imports)
-    return add_imports(spliced, imports), splicer.applied
+    orphaned = orphaned_imports(module, spliced)
+    return add_imports(drop_imports(spliced, orphaned), imports, path, root), splicer.applied
 
 
 # Code that may not hold ``await`` / ``async for``: a rewrite there would not compile
@@ -248,59 +258,60 @@ def _parenthesize_awaits(node: cst.CSTNode) -> cst.CSTNode:
     return node
 
 
-# --- imports ------------------------------------------------------------------------------------
-
-
-def add_imports(module: cst.Module, statements: Iterable[str]) -> cst.Module:
-    """Add each import statement once, after the leading docstring/``__future__``/import block."""
-    present = {_normalized(module, s) for s in module.body if _is_import_line(s)}
-    new = [cst.parse_statement(s) for s in statements]
-    new = [s for s in new if _normalized(module, s) not in present]
-    if not new:
-        return module
-    body = list(module.body)
-    at = _import_insertion_point(body)
-    if at > 0 and _is_docstring(body[at - 1]) and not _is_import_line(body[at - 1]):
-        new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
-    return module.with_changes(body=[*body[:at], *new, *body[at:]])
-
-
-def _import_insertion_point(body: Sequence[cst.BaseStatement]) -> int:
-    index = 1 if body and _is_docstring(body[0]) else 0
-    last_import = index
-    while index < len(body) and _is_import_line(body[index]):
-        index += 1
-        last_import = index
-    return last_import
-
-
-def _is_import_line(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-    )
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def _normalized(module: cst.Module, statement: cst.CSTNode) -> str:
-    return " ".join(module.code_for_node(statement.with_changes(leading_lines=())).split())
-
-
 # --- output -------------------------------------------------------------------------------------
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        split_lines(before, keepends=True), split_lines(after, keepends=True), path, path
+        split_lines(before, keepends=True), split_lines(after, keepends=True), escape(path), escape(path)
     )
     return "".join(
         line if line.endswith(("\n", "\r")) else f"{line}\n\\ No newline at end of file\n"
         for line in lines
+    )
+
+
+# --- a fix as text edits (JSON, SARIF, the language server) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column) (1-based, the end
+    excluded) with ``content``. Whole lines: columns are 1, ``end_line`` may be one past the last."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class FixEdits:
+    applicability: str  # "safe" or "unsafe"
+    edits: tuple[Edit, ...]
+
+
+def fix_edits(source: Source, settings: Settings, project: Project | None = None) -> dict[Diagnostic, FixEdits]:
+    """Each fixable finding's own fix (imports included) as line edits of ``source``."""
+    analysis = analyze_source(source, settings, project=project)
+    if analysis.module is None or analysis.error is not None or analysis.module.code != source.text:
+        return {}
+    root = project.root if project is not None else ""
+    found: dict[Diagnostic, FixEdits] = {}
+    for diagnostic, fix in analysis.fixes.items():
+        fixed, applied = apply_fixes(analysis.module, [fix], source.path, root)
+        if applied:
+            edits = line_edits(source.text, fixed.code)
+            found[diagnostic] = FixEdits("safe" if fix.safe else "unsafe", edits)
+    return found
+
+
+def line_edits(before: str, after: str) -> tuple[Edit, ...]:
+    old, new = split_lines(before, keepends=True), split_lines(after, keepends=True)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    return tuple(
+        Edit(i1 + 1, 1, i2 + 1, 1, "".join(new[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
     )

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from asyncsafe import __version__
 from asyncsafe.config import OPTIONS, ConfigError, Settings
-from asyncsafe.diagnostics import FileError
+from asyncsafe.diagnostics import FileError, escape
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.prefilter import might_hold_async
 from asyncsafe.engine.input.source import Source
@@ -36,7 +36,7 @@ from asyncsafe.projectinfo.resolve import Resolver
 from asyncsafe.rules.registry import all_rules
 from asyncsafe.run.analyze import analyze_source
 from asyncsafe.run.guard import file_error, is_internal
-from asyncsafe.run.noqa import drop_ignored
+from asyncsafe.run.noqa import drop_file_suppressed, drop_ignored
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -171,14 +171,16 @@ class Plugin:
         elif analysis.error is not None:  # a syntax error: flake8 reports E999 itself
             LOG.warning("asyncsafe: %s", analysis.error)
             return
-        for diagnostic in drop_ignored(settings, self.filename, analysis.diagnostics):
-            message = f"{diagnostic.code} {diagnostic.message}"
+        # flake8 applies `# noqa` and `# flake8: noqa`; `# asyncsafe: noqa[: codes]` is ours.
+        kept = drop_file_suppressed(analysis.diagnostics, self.lines)
+        for diagnostic in drop_ignored(settings, self.filename, kept):
+            message = f"{diagnostic.code} {escape(diagnostic.message)}"  # an excerpt may hold a CR or ESC
             yield diagnostic.line, diagnostic.column - 1, message, type(self)
 
     def _internal_error(self, error: FileError) -> Result:
         if error.traceback:
             LOG.warning("asyncsafe: %s\n%s", error, error.traceback)  # shown by `flake8 -v`
-        return 1, 0, f"{INTERNAL_ERROR_CODE} {error.reason}", type(self)
+        return 1, 0, f"{INTERNAL_ERROR_CODE} {escape(error.reason)}", type(self)
 
     @classmethod
     def current_state(cls) -> RunState:

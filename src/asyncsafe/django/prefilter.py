@@ -16,6 +16,7 @@ import re
 from asyncsafe.engine.cache.reads import ScanKind
 from asyncsafe.engine.facts.project import Project
 
+
 # Every pattern here runs over every file of the project before anything is parsed, so each one
 # is linear in the text: a repetition that may cross lines is bounded (the bases: an unclosed
 # `class X(` in a docstring once scanned to the end of the file from every such line), and

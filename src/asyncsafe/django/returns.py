@@ -38,15 +38,15 @@ from asyncsafe.django.orm import (
     QuerySetInfo,
 )
 from asyncsafe.django.summary import Function, ModuleSummary
-from asyncsafe.engine.tree.awaitables import coroutine, is_coroutine
+from asyncsafe.engine.cache.reads import recorded
 from asyncsafe.engine.facts.callgraph import SELF, SUPER, Callee
 from asyncsafe.engine.facts.outline import KEEPS_COROUTINES, FunctionSymbol
-from asyncsafe.engine.tree.declarations import NONE
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.facts.project_types import SYNC_TO_ASYNC, graph_for
+from asyncsafe.engine.tree.awaitables import coroutine, is_coroutine
+from asyncsafe.engine.tree.declarations import NONE
 from asyncsafe.engine.tree.events import FileContext, RuleSet
 from asyncsafe.engine.tree.providers import FileTypes
-from asyncsafe.engine.cache.reads import recorded
 from asyncsafe.engine.tree.scopes import Resolver, Scope, ScopeKind
 from asyncsafe.engine.tree.values import UNKNOWN, Instance, Member, Ref, Value
 

@@ -13,13 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from asyncsafe._dist import distribution_version
-from asyncsafe.config import KNOWN_DJANGO_VERSIONS, Settings, find_config_from, load_settings
+from asyncsafe.config import (
+    KNOWN_DJANGO_VERSIONS,
+    Settings,
+    find_config_from,
+    load_settings,
+)
 from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.input.discover import discover
-from asyncsafe.projectinfo.django import django_from_project, environments, lowest_allowed
+from asyncsafe.projectinfo.django import (
+    django_from_project,
+    environments,
+    lowest_allowed,
+)
 from asyncsafe.projectinfo.python import target_from_project
-from asyncsafe.projectinfo.roots import configured_roots, default_roots
 from asyncsafe.projectinfo.root import common_start, find_project_root, start_directory
+from asyncsafe.projectinfo.roots import configured_roots, default_roots
 
 Overrides = Callable[[Settings], Settings]
 

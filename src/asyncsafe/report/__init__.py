@@ -1,40 +1,20 @@
 """Output formats. Each formatter turns a RunResult into the text written to stdout.
 
-``text`` (default), ``json``, ``github`` (workflow annotations) and ``sarif`` (SARIF 2.1.0).
+``full`` (default: a code frame per finding), ``concise`` (one line a finding; ``text`` is its former
+name); for machines ``json``, ``json-lines``, ``junit``, ``gitlab`` (Code Quality), ``pylint``,
+``github`` (workflow annotations) and ``sarif`` (SARIF 2.1.0).
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from asyncsafe.diagnostics import Diagnostic, display_path
+from asyncsafe.diagnostics import Diagnostic
 from asyncsafe.report.github import github
+from asyncsafe.report.human import Palette, concise, full
+from asyncsafe.report.machine import gitlab, json_format, json_lines, junit, pylint
 from asyncsafe.report.sarif import sarif
-from asyncsafe.rules.registry import all_rules
 from asyncsafe.run.runner import RunResult
-
-
-def text(result: RunResult) -> str:
-    return "".join(
-        f"{display_path(d.path)}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in result.diagnostics
-    )
-
-
-def json_format(result: RunResult) -> str:
-    shown = [{**d.to_json(), "path": display_path(d.path)} for d in result.diagnostics]
-    return json.dumps(shown, indent=2) + "\n"
-
-
-def statistics(result: RunResult) -> str:
-    counts = Counter(d.code for d in result.diagnostics)
-    rules = all_rules()
-    width = max((len(str(n)) for n in counts.values()), default=1)
-    return "".join(
-        f"{count:>{width}}  {code}  {rules[code].summary if code in rules else ''}\n"
-        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    )
 
 
 def summary(result: RunResult, fixing: bool = False) -> str:
@@ -75,9 +55,26 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+# Formats for machines: the result alone decides the text.
 FORMATS: dict[str, Callable[[RunResult], str]] = {
-    "text": text,
     "json": json_format,
+    "json-lines": json_lines,
+    "junit": junit,
+    "gitlab": gitlab,
+    "pylint": pylint,
     "github": github,
     "sarif": sarif,
 }
+# Formats for people (colors, code frames): rendered by ``render``.
+HUMAN_FORMATS = ("full", "concise", "text")  # text: the former name of concise
+OUTPUT_FORMATS = sorted((*FORMATS, *HUMAN_FORMATS))
+
+
+def render(
+    result: RunResult, name: str, colors: Palette = Palette(), texts: Mapping[str, str] | None = None
+) -> str:
+    if name == "full":
+        return full(result, colors, texts)
+    if name in HUMAN_FORMATS:
+        return concise(result, colors)
+    return FORMATS[name](result)

@@ -1,12 +1,13 @@
 """GitHub Actions workflow commands: one ``::error`` annotation per finding and per bad file.
 
 Escaping follows the runner's rules: ``%``, CR and LF in the message; additionally ``:`` and
-``,`` in property values.
+``,`` in property values. A message's other control characters (an ESC from a source excerpt)
+are written as escapes, as in every human-readable output.
 """
 
 from __future__ import annotations
 
-from asyncsafe.diagnostics import display_path
+from asyncsafe.diagnostics import display_path, escape
 from asyncsafe.run.runner import RunResult
 
 
@@ -34,7 +35,7 @@ def github(result: RunResult) -> str:
 
 def _command(properties: dict[str, str], message: str) -> str:
     rendered = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
-    return f"::error {rendered}::{_escape_data(message)}"
+    return f"::error {rendered}::{_escape_data(escape(message))}"
 
 
 def _escape_data(text: str) -> str:

@@ -16,6 +16,8 @@ from urllib.parse import quote
 
 from asyncsafe import __version__
 from asyncsafe.diagnostics import Diagnostic, FileError
+from asyncsafe.fix import FixEdits
+from asyncsafe.report.machine import fixes
 from asyncsafe.rules.registry import RuleSpec, all_rules
 from asyncsafe.run.runner import RunResult
 
@@ -24,6 +26,7 @@ SRCROOT = "%SRCROOT%"
 
 
 def sarif(result: RunResult) -> str:
+    found = fixes(result)
     rules = all_rules()
     index = {code: position for position, code in enumerate(rules)}
     run: dict[str, Any] = {
@@ -37,7 +40,7 @@ def sarif(result: RunResult) -> str:
         "invocations": [_invocation(result.errors)],
         "originalUriBaseIds": {SRCROOT: {"uri": Path(os.getcwd()).as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, index.get(d.code)) for d in result.diagnostics],
+        "results": [_result(d, index.get(d.code), found.get(d)) for d in result.diagnostics],
     }
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
@@ -60,7 +63,7 @@ def _rule(spec: RuleSpec) -> dict[str, Any]:
     }
 
 
-def _result(diagnostic: Diagnostic, rule_index: int | None) -> dict[str, Any]:
+def _result(diagnostic: Diagnostic, rule_index: int | None, fix: FixEdits | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
         "level": "error",
@@ -81,6 +84,8 @@ def _result(diagnostic: Diagnostic, rule_index: int | None) -> dict[str, Any]:
     }
     if rule_index is not None:
         result["ruleIndex"] = rule_index
+    if fix is not None:
+        result["fixes"] = [_fix(diagnostic, fix)]
     properties = {
         key: value
         for key, value in (("suggestion", diagnostic.suggestion), ("fixable", diagnostic.fixable))
@@ -89,6 +94,29 @@ def _result(diagnostic: Diagnostic, rule_index: int | None) -> dict[str, Any]:
     if properties:
         result["properties"] = properties
     return result
+
+
+def _fix(diagnostic: Diagnostic, fix: FixEdits) -> dict[str, Any]:
+    """A SARIF fix: whole-line replacements (an added import included)."""
+    applicability = "" if fix.applicability == "safe" else " (unsafe: can change behaviour)"
+    return {
+        "description": {"text": f"{diagnostic.suggestion or 'rewrite'}{applicability}"},
+        "artifactChanges": [
+            {
+                "artifactLocation": _artifact(diagnostic.path),
+                "replacements": [
+                    {
+                        "deletedRegion": {
+                            "startLine": edit.line, "startColumn": edit.column,
+                            "endLine": edit.end_line, "endColumn": edit.end_column,
+                        },
+                        "insertedContent": {"text": edit.content},
+                    }
+                    for edit in fix.edits
+                ],
+            }
+        ],
+    }
 
 
 def _invocation(errors: list[FileError]) -> dict[str, Any]:

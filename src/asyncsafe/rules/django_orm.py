@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from asyncsafe.catalog import both_spellings
+from asyncsafe.config import UNKNOWN_DJANGO
 from asyncsafe.django.methods import EVALUATING_METHODS
 from asyncsafe.django.orm import (
     PAGE,
@@ -32,8 +34,6 @@ from asyncsafe.engine.tree.events import (
 )
 from asyncsafe.engine.tree.scopes import FunctionInfo
 from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
-from asyncsafe.catalog import both_spellings
-from asyncsafe.config import UNKNOWN_DJANGO
 from asyncsafe.rules.registry import RuleSpec, register
 from asyncsafe.rules.rewrites import (
     FixingChecker,

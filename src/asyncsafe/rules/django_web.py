@@ -186,7 +186,7 @@ register(
     RuleSpec(
         code="ASF230",
         name="blocking-cache-call",
-        summary="sync django.core.cache calls in async code (opt-in, or on with cache-backend)",
+        summary="sync django.core.cache calls in async code (on by default with cache-backend)",
         why=(
             "Whether cache.get() blocks depends on the backend: Redis and memcached wait on "
             "the network, the database cache runs a query (and raises SynchronousOnlyOperation), "

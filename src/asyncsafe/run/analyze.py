@@ -11,10 +11,10 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.facts.context import build_context
 from asyncsafe.engine.facts.project import Project
-from asyncsafe.engine.tree.parsing import parse_source
 from asyncsafe.engine.input.prefilter import might_hold_async
 from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Finding, Fix, RuleSet
+from asyncsafe.engine.tree.parsing import parse_source
 from asyncsafe.engine.tree.positions import spans
 from asyncsafe.engine.tree.scopes import FunctionInfo
 from asyncsafe.engine.tree.walker import Walker

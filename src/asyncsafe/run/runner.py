@@ -22,7 +22,13 @@ from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.discover import discover
 from asyncsafe.engine.input.parse_gate import gate
 from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
-from asyncsafe.engine.input.source import Source, decode_source, read_bytes, read_source, too_large
+from asyncsafe.engine.input.source import (
+    Source,
+    decode_source,
+    read_bytes,
+    read_source,
+    too_large,
+)
 from asyncsafe.run.collector import after_file, analysis_collector, quiet_collector
 from asyncsafe.run.guard import file_error, is_internal
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
@@ -63,6 +69,10 @@ class RunResult:
     changes: list[FileChange] = field(default_factory=list)  # written (--fix) or proposed (--diff)
     warnings: list[str] = field(default_factory=list)
     unparsed: int = 0  # project files read for facts that could not be parsed
+    # What the run used, for reports that re-derive a finding's fix (JSON, SARIF edits).
+    settings: Settings | None = field(default=None, repr=False, compare=False)
+    project: Project | None = field(default=None, repr=False, compare=False)
+    texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # content not on disk (stdin)
 
     @property
     def fixed(self) -> int:
@@ -175,6 +185,7 @@ def run(
         settings.base, settings, extra_files=tuple(files), cache=store,
         files_under_root=tuple(files) if _covers_root(paths, settings.base) else None,
     )
+    result.settings, result.project = settings, project
     manifest = _open_manifest(settings, project, store) if store is not None else None
     pending: list[_Pending] = []
     named_files = {os.path.normpath(path) for path in paths if os.path.isfile(path)}
@@ -239,6 +250,32 @@ def _shown(path: str) -> str:
     """A path as the user reads it: relative to the working directory when below it."""
     relative = os.path.relpath(path)
     return path if relative.startswith("..") else relative
+
+
+def run_source(
+    path: str,
+    data: bytes,
+    settings: Settings,
+    *,
+    fix: FixMode | None = None,
+    project: Project | None = None,
+) -> RunResult:
+    """Check one file's content that is not (or not yet) on disk: stdin, an editor's buffer.
+    ``path`` places it in the project (config, imports); a fix is proposed, never written."""
+    if project is None:
+        extra = (path,) if os.path.isfile(path) else ()
+        project = Project(settings.base, settings, extra_files=extra)
+    proposing = FixMode(write=False, unsafe=fix.unsafe) if fix is not None else None
+    checked = _check_bytes(path, data, settings, proposing, project)
+    source = decode_source(path, data)
+    texts = {path: source.text} if isinstance(source, Source) else {}
+    result = RunResult(files_checked=1, settings=settings, project=project, texts=texts)
+    diagnostics = _take_change(result, checked.outcome, proposing)
+    if checked.outcome.change is not None and proposing is not None:
+        diagnostics = checked.outcome.diagnostics  # what remains once the proposed change is taken
+    _collect(result, settings, path, diagnostics, checked.outcome.error)
+    result.diagnostics.sort()
+    return result
 
 
 def _covers_root(paths: list[str], root: str) -> bool:
@@ -337,7 +374,9 @@ def _analyze_all(
     if workers <= 1:
         return _analyze_here(pending, settings, project, fix)
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor  # only when it pays: not on a warm run
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # only when it pays: not on a warm run
+    )
 
     # Fork after building: the first files, analyzed here, build the project facts that most
     # files need (the model index, outlines, shared helpers' summaries); forked workers inherit

@@ -9,7 +9,13 @@ import re
 import libcst as cst
 
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.input.parse_gate import TOO_DEEP, for_python, gate, interpreter_knows, target_tuple
+from asyncsafe.engine.input.parse_gate import (
+    TOO_DEEP,
+    for_python,
+    gate,
+    interpreter_knows,
+    target_tuple,
+)
 from asyncsafe.engine.input.source import Source
 
 _LIBCST_POSITION = re.compile(r"error at (\d+):(\d+):?")

@@ -18,6 +18,7 @@ from libcst._nodes.internal import CodegenState
 
 from asyncsafe.engine.input.lines import line_starts
 
+
 @dataclass(frozen=True)
 class Span:
     """1-based lines, 0-based columns (characters), as ``libcst.metadata.CodeRange``."""

@@ -7,7 +7,10 @@ from contextlib import contextmanager
 
 import libcst as cst
 
-from asyncsafe.engine.tree.awaitables import COROUTINE_FUNCTION_TESTS, coroutine_function
+from asyncsafe.engine.tree.awaitables import (
+    COROUTINE_FUNCTION_TESTS,
+    coroutine_function,
+)
 from asyncsafe.engine.tree.classscan import scan_class
 from asyncsafe.engine.tree.events import (
     AttributeSite,
