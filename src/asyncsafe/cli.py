@@ -311,6 +311,11 @@ def _show_settings(resolver: Resolver, path: str) -> int:
 
 
 def _merge(total: RunResult, part: RunResult) -> None:
+    if part.settings is not None:
+        if total.settings is None:
+            total.settings, total.project = part.settings, part.project
+        else:
+            total.contexts.update({d.path: (part.settings, part.project) for d in part.diagnostics})
     total.diagnostics.extend(part.diagnostics)
     total.errors.extend(part.errors)
     total.warnings.extend(part.warnings)

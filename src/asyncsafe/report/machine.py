@@ -33,8 +33,6 @@ def rule_url(code: str) -> str | None:
 
 def fixes(result: RunResult) -> dict[Diagnostic, FixEdits]:
     """The fix of every fixable finding, re-derived from its file (fixes are not cached)."""
-    if result.settings is None:
-        return {}
     by_path: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in result.diagnostics:
         if d.fixable:
@@ -43,8 +41,9 @@ def fixes(result: RunResult) -> dict[Diagnostic, FixEdits]:
     for path in by_path:
         text = result.texts.get(path)
         source = decode_source(path, text.encode("utf-8")) if text is not None else read_source(path)
-        if isinstance(source, Source):
-            found.update(fix_edits(source, result.settings, result.project))
+        settings, project = result.context(path)
+        if isinstance(source, Source) and settings is not None:
+            found.update(fix_edits(source, settings, project))
     return found
 
 

@@ -73,6 +73,12 @@ class RunResult:
     settings: Settings | None = field(default=None, repr=False, compare=False)
     project: Project | None = field(default=None, repr=False, compare=False)
     texts: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # content not on disk (stdin)
+    # Files checked under another configuration than ``settings`` (one run per config group).
+    contexts: dict[str, tuple[Settings, Project | None]] = field(default_factory=dict, repr=False, compare=False)
+
+    def context(self, path: str) -> tuple[Settings | None, Project | None]:
+        """The settings and project ``path`` was checked with."""
+        return self.contexts.get(path, (self.settings, self.project))
 
     @property
     def fixed(self) -> int:
