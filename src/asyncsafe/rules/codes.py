@@ -55,6 +55,7 @@ CODES: dict[str, bool] = {
     'ASF419': True,
     'ASF420': True,
     'ASF421': True,
+    'ASF422': True,
     'ASF490': False,
     'ASF491': False,
     'ASF492': False,

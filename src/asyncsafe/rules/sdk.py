@@ -417,6 +417,27 @@ register(
         """,
     ),
     RuleSpec(
+        code="ASF422",
+        name="blocking-sqlalchemy",
+        summary="SQLAlchemy's sync Engine, Connection, Session or Query used inside async code",
+        why=(
+            "engine.connect() checks a connection out of the pool (opening one when the pool is "
+            "empty); execute, scalars, get, commit, flush and Query.all()/first() wait for the "
+            "database on the event loop thread. create_engine() and Session() do no I/O and are "
+            f"clean, and so is sqlalchemy.ext.asyncio. {FREEZES}"
+        ),
+        example="""
+            async def report(request):
+                with Session(engine) as session:
+                    rows = session.scalars(select(Order)).all()
+        """,
+        fix="""
+            async def report(request):
+                async with AsyncSession(async_engine) as session:
+                    rows = (await session.scalars(select(Order))).all()
+        """,
+    ),
+    RuleSpec(
         code="ASF490",
         name="sdk-client-setup",
         summary="building an SDK client (boto3.client, storage.Client) inside async code",
