@@ -10,20 +10,20 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from conftest import FIXTURES, run_cli
+from markers import fixture_settings
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import Settings
 from asyncsafe.django.index import ModelIndex
 from asyncsafe.django.orm import QUERYSET, OrmTypes
 from asyncsafe.django.schema import RelationKind
-from asyncsafe.engine.analyze import analyze_source, build_context
-from asyncsafe.engine.events import Finding
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.source import Source
-from asyncsafe.engine.walker import Walker
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.source import Source
+from asyncsafe.engine.tree.events import Finding
+from asyncsafe.engine.tree.walker import Walker
 from asyncsafe.rules import load_rules
-from conftest import FIXTURES, run_cli
-from markers import fixture_settings
+from asyncsafe.run.analyze import analyze_source, build_context
 
 ALL = Settings(select=("ALL",))
 FIXTURE_PROJECT = FIXTURES / "django_orm"

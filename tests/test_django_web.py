@@ -10,12 +10,12 @@ import pytest
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import ConfigError, Settings, load_settings
-from asyncsafe.engine.analyze import analyze_source, build_context
-from asyncsafe.engine.events import Finding
-from asyncsafe.engine.runner import run
-from asyncsafe.engine.source import Source
-from asyncsafe.engine.walker import Walker
+from asyncsafe.engine.input.source import Source
+from asyncsafe.engine.tree.events import Finding
+from asyncsafe.engine.tree.walker import Walker
 from asyncsafe.rules import load_rules
+from asyncsafe.run.analyze import analyze_source, build_context
+from asyncsafe.run.runner import run
 
 CODE = cst.Module(body=[])
 

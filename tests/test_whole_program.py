@@ -11,17 +11,17 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from markers import actual, load
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import ConfigError, Settings, load_settings
-from asyncsafe.engine import runner
-from asyncsafe.engine.analyze import analyze_source, build_context
-from asyncsafe.engine.callgraph import CallGraph
-from asyncsafe.engine.events import Finding
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.walker import Walker
+from asyncsafe.engine.facts.callgraph import CallGraph
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.tree.events import Finding
+from asyncsafe.engine.tree.walker import Walker
 from asyncsafe.rules import load_rules
-from markers import actual, load
+from asyncsafe.run import runner
+from asyncsafe.run.analyze import analyze_source, build_context
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROJECT = FIXTURES / "transitive_project"

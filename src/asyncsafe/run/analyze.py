@@ -9,24 +9,24 @@ import libcst as cst
 from asyncsafe.catalog import Catalog, configured_catalog
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.events import FileContext, Finding, Fix
-from asyncsafe.engine.exports import ProjectExports
-from asyncsafe.engine.guard import (
+from asyncsafe.engine.facts.exports import ProjectExports
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.modules import is_package_init, module_name_for
+from asyncsafe.engine.input.parse_gate import TOO_DEEP, gate
+from asyncsafe.engine.input.prefilter import might_hold_async
+from asyncsafe.engine.input.source import Source
+from asyncsafe.engine.tree.events import FileContext, Finding, Fix
+from asyncsafe.engine.tree.positions import spans
+from asyncsafe.engine.tree.providers import CatalogTypes
+from asyncsafe.engine.tree.scopes import FileAware, FunctionInfo, Resolver
+from asyncsafe.engine.tree.walker import Walker
+from asyncsafe.run.guard import (
     RuleFailures,
     fail_if_injected,
     file_error,
     guard_checkers,
     retry_deeper,
 )
-from asyncsafe.engine.modules import is_package_init, module_name_for
-from asyncsafe.engine.parse_gate import TOO_DEEP, gate
-from asyncsafe.engine.positions import spans
-from asyncsafe.engine.prefilter import might_hold_async
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.providers import CatalogTypes
-from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
-from asyncsafe.engine.source import Source
-from asyncsafe.engine.walker import Walker
 
 
 @dataclass

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
-from asyncsafe.engine.values import Value
+from asyncsafe.engine.tree.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.tree.values import Value
 
 if TYPE_CHECKING:
     from asyncsafe.catalog import Catalog
     from asyncsafe.config import Settings
-    from asyncsafe.engine.project import Project
+    from asyncsafe.engine.facts.project import Project
 
 
 @dataclass(frozen=True)
