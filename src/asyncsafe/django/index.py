@@ -31,6 +31,7 @@ from asyncsafe.django.schema import (
     BUILTIN_MODELS,
     DEFAULT_USER_MODEL,
     EXTERNAL_ALIASES,
+    FILE_FIELDS,
     GET_USER_MODEL,
     MANAGER_ROOTS,
     MODEL_ROOTS,
@@ -202,6 +203,7 @@ class ModelIndex:
         for parent in reversed(parents):  # the first base wins, as in Python's MRO
             model.fields |= parent.fields
             model.primary_keys |= parent.primary_keys
+            model.files.update(parent.files)
             model.relations.update(parent.relations)
             if parent.abstract:  # abstract fields are copied into each concrete child's table
                 model.declared |= parent.declared
@@ -230,6 +232,8 @@ class ModelIndex:
             model.declared |= {name}
         elif callee is not None and callee.rsplit(".", 1)[-1].endswith("Field"):
             model.fields |= {name}
+            if callee in FILE_FIELDS:
+                model.files[name] = FILE_FIELDS[callee]
             if _keyword_is_true(value, "primary_key"):
                 model.primary_keys |= {name}
         else:

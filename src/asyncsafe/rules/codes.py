@@ -24,6 +24,7 @@ CODES: dict[str, bool] = {
     'ASF250': True,
     'ASF251': True,
     'ASF252': True,
+    'ASF260': True,
     'ASF301': True,
     'ASF302': True,
     'ASF303': True,
