@@ -99,6 +99,15 @@ def _safe_calls(value: Any, where: str) -> tuple[str, ...]:
     return tuple(_name_pattern(pattern, where) for pattern in value)
 
 
+def _model_bases(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"{where}: expected a list of class names (e.g. \"django_lifecycle.LifecycleModel\"), "
+            f"got {value!r}"
+        )
+    return tuple(_name_pattern(pattern, where) for pattern in value)
+
+
 # What the cache backend does, by `cache-backend` value: True = I/O (ASF230 becomes a default
 # rule), False = none (ASF230 never reports). Unset: ASF230 stays opt-in.
 CACHE_BACKENDS = {
@@ -140,6 +149,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "safe-calls": ("safe_calls", _safe_calls),
     "cache-backend": ("cache_backend", _cache_backend),
     "max-depth": ("max_depth", _max_depth),
+    "model-bases": ("model_bases", _model_bases),
 }
 
 
@@ -180,6 +190,7 @@ class Settings:
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
     safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
+    model_bases: tuple[str, ...] = ()  # third-party classes whose subclasses are Django models
 
     @property
     def django(self) -> tuple[int, int]:
@@ -224,9 +235,13 @@ class Settings:
         ``Type.method``) non-blocking: no catalog or transitive finding may come from it."""
         return bool(self.safe_calls) and _compiled(self.safe_calls).fullmatch(name) is not None
 
+    def is_model_base(self, name: str) -> bool:
+        """Whether ``model-bases`` names this canonical class name (a third-party model base)."""
+        return bool(self.model_bases) and _compiled(self.model_bases).fullmatch(name) is not None
+
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
-        configured = f"{self.blocking_calls}|{self.safe_calls}"
+        configured = f"{self.blocking_calls}|{self.safe_calls}|{self.model_bases}"
         return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}"
 
 
