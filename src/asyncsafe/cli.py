@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="use this pyproject.toml (or asyncsafe .toml) instead of searching")
     settings.add_argument("--django-version", type=_version, metavar="X.Y",
                           help="Django version whose async API to suggest (default: installed, else newest)")
+    settings.add_argument("--python", metavar="PYTHON",
+                          help="the project's interpreter, whose installed libraries are analyzed (ASF8xx)")
     settings.add_argument("--no-cache", action="store_true", help="do not read or write .asyncsafe_cache")
     settings.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
     fixes = check.add_argument_group("fixes")
@@ -156,6 +158,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["extend_exclude"] = (*settings.extend_exclude, *args.extend_exclude)
     if args.django_version:
         overrides["django_version"] = args.django_version
+    if args.python:
+        overrides["python"] = str(Path(args.python).absolute())
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
 

@@ -108,6 +108,15 @@ def _model_bases(value: Any, where: str) -> tuple[str, ...]:
     return tuple(_name_pattern(pattern, where) for pattern in value)
 
 
+def _python(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        raise ConfigError(
+            f"{where}: expected the path of the project's Python interpreter "
+            f"(e.g. \".venv/bin/python\"), got {value!r}"
+        )
+    return value.strip()
+
+
 # What the cache backend does, by `cache-backend` value: True = I/O (ASF230 becomes a default
 # rule), False = none (ASF230 never reports). Unset: ASF230 stays opt-in.
 CACHE_BACKENDS = {
@@ -150,6 +159,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "cache-backend": ("cache_backend", _cache_backend),
     "max-depth": ("max_depth", _max_depth),
     "model-bases": ("model_bases", _model_bases),
+    "python": ("python", _python),
 }
 
 
@@ -191,6 +201,7 @@ class Settings:
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
     safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
     model_bases: tuple[str, ...] = ()  # third-party classes whose subclasses are Django models
+    python: str | None = None  # the project's interpreter: where third-party source is read (ASF8xx)
 
     @property
     def django(self) -> tuple[int, int]:
@@ -241,7 +252,7 @@ class Settings:
 
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
-        configured = f"{self.blocking_calls}|{self.safe_calls}|{self.model_bases}"
+        configured = f"{self.blocking_calls}|{self.safe_calls}|{self.model_bases}|{self.python}"
         return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}"
 
 

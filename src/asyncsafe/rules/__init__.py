@@ -19,6 +19,7 @@ def load_rules() -> tuple[type[Checker], ...]:
         django_orm,
         django_web,
         event_loop,
+        library,
         sdk,
         stdlib_http,
         transitive,
@@ -31,6 +32,7 @@ def load_rules() -> tuple[type[Checker], ...]:
         *django_orm.CHECKERS,
         *django_web.CHECKERS,
         *sdk.CHECKERS,
+        *library.CHECKERS,
         *transitive.CHECKERS,
         *event_loop.CHECKERS,
     )

@@ -72,4 +72,6 @@ CODES: dict[str, bool] = {
     'ASF601': True,
     'ASF602': True,
     'ASF603': True,
+    'ASF801': True,
+    'ASF890': False,
 }
