@@ -10,10 +10,13 @@ every project. Files are written atomically; a damaged or foreign file is ignore
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
 import tempfile
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +39,21 @@ def user_cache_dir() -> Path:
     return Path.home() / ".cache" / "asyncsafe"
 
 
+@lru_cache(maxsize=1)
+def analysis_digest() -> str:
+    """What the summaries are computed with besides the library: the analysis code and the
+    catalog. Part of every file name, so a development build never reads stale summaries."""
+    digest = hashlib.blake2b(digest_size=6)
+    for package in ("asyncsafe.library", "asyncsafe.catalog"):
+        for entry in sorted(resources.files(package).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith((".py", ".toml")):
+                digest.update(entry.name.encode() + entry.read_bytes())
+    return digest.hexdigest()
+
+
 def _file(distribution: str, version: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in f"{distribution}-{version}")
-    return user_cache_dir() / "library" / f"{safe}-asyncsafe-{__version__}.json"
+    return user_cache_dir() / "library" / f"{safe}-asyncsafe-{__version__}-{analysis_digest()}.json"
 
 
 def load(distribution: str, version: str) -> dict[str, Any]:

@@ -90,7 +90,10 @@ class Library:
         cached = self._store(distribution)
         if qualname in cached:
             return Verdict.from_json(cached[qualname])
-        found = self._callable(qualname, 0)
+        try:
+            found = self._callable(qualname, 0)
+        except RecursionError:  # pathological library code: no verdict rather than a crash
+            found = None
         cached[qualname] = found.to_json() if found else None
         self._dirty.add(distribution)
         return found
