@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from asyncsafe.django.summary import resolve_chain
@@ -29,9 +30,9 @@ class LibraryModule:
 
     def resolve(self, node: ast.expr) -> str | None:
         """The canonical dotted name a ``Name``/``Attribute`` chain refers to (module scope)."""
-        return resolve_chain(node, self._name)
+        return resolve_chain(node, self.name_of)
 
-    def _name(self, name: str) -> str | None:
+    def name_of(self, name: str) -> str | None:
         """Imported, defined here, or a builtin (``open``) unless the module rebinds it."""
         defined = name in self.functions or name in self.classes
         found = self.imports.get(name) or (f"{self.name}.{name}" if defined else None)
@@ -54,8 +55,8 @@ def read_module(name: str, path: str) -> LibraryModule | None:
     return module
 
 
-def _read_block(module: LibraryModule, body: list[ast.stmt], is_package: bool) -> None:
-    for statement in body:
+def read_imports(module: LibraryModule, statements: Sequence[ast.stmt], is_package: bool) -> None:
+    for statement in statements:
         if isinstance(statement, ast.Import):
             for alias in statement.names:
                 local = alias.asname or alias.name.split(".")[0]
@@ -67,6 +68,12 @@ def _read_block(module: LibraryModule, body: list[ast.stmt], is_package: bool) -
             for alias in statement.names:
                 if source and alias.name != "*":
                     module.imports[alias.asname or alias.name] = f"{source}.{alias.name}"
+
+
+def _read_block(module: LibraryModule, body: list[ast.stmt], is_package: bool) -> None:
+    for statement in body:
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            read_imports(module, [statement], is_package)
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             module.functions.setdefault(statement.name, statement)
         elif isinstance(statement, ast.ClassDef):

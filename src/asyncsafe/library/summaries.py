@@ -25,7 +25,8 @@ from asyncsafe.catalog import Catalog
 from asyncsafe.library import store
 from asyncsafe.library.distributions import Distribution, module_file, top_level_index
 from asyncsafe.library.paths import calls_in
-from asyncsafe.library.reader import Function, LibraryModule, methods_of, read_module
+from asyncsafe.django.summary import resolve_chain
+from asyncsafe.library.reader import Function, LibraryModule, methods_of, read_imports, read_module
 
 LIBRARY_DEPTH = 12
 MAX_HOPS = 10
@@ -66,6 +67,16 @@ class Definition:
     owner: str | None = None  # the class qualname of a method
 
 
+@dataclass(frozen=True)
+class Locals:
+    """What a function body binds: its local names, the locals a cataloged constructor made
+    (``s = requests.Session()``), and the names its own ``import`` statements bind."""
+
+    names: set[str]
+    typed: dict[str, str]
+    imported: dict[str, str]
+
+
 class Library:
     """The environment's third-party code, summarized on demand and cached on disk."""
 
@@ -97,6 +108,19 @@ class Library:
         cached[qualname] = found.to_json() if found else None
         self._dirty.add(distribution)
         return found
+
+    def is_class(self, qualname: str) -> bool:
+        """Whether a library name is a class (its instances' methods are summarized too)."""
+        distribution = self.distribution(qualname)
+        if distribution is None:
+            return False
+        cached = self._store(distribution)
+        key = f"class:{qualname}"
+        if key not in cached:
+            found = self._definition(qualname)
+            cached[key] = found is not None and isinstance(found.node, ast.ClassDef)
+            self._dirty.add(distribution)
+        return cached[key] is True
 
     def flush(self) -> None:
         for distribution in sorted(self._dirty, key=lambda d: d.name):
@@ -217,11 +241,12 @@ class Library:
         return True
 
     def _body(self, found: Definition, node: ast.FunctionDef, depth: int) -> Verdict | None:
-        local = _local_names(node)
-        typed = self._local_types(found.module, node, local)
+        imported = _local_imports(found.module, node)
+        local = _local_names(node) - set(imported)
+        scope = Locals(local, self._local_types(found.module, node), imported)
         best: Verdict | None = None
         for call in calls_in(node.body):
-            verdict = self._call(found, call.node, local, typed, depth)
+            verdict = self._call(found, call.node, scope, depth)
             if verdict is None:
                 continue
             if call.certain and verdict.certain:
@@ -229,7 +254,7 @@ class Library:
             best = best or Verdict(False, verdict.code, verdict.chain, verdict.location, verdict.distribution)
         return best
 
-    def _local_types(self, module: LibraryModule, node: ast.FunctionDef, local: set[str]) -> dict[str, str]:
+    def _local_types(self, module: LibraryModule, node: ast.FunctionDef) -> dict[str, str]:
         """``s = requests.Session()``: locals made by a cataloged constructor."""
         typed: dict[str, str] = {}
         for statement in ast.walk(node):
@@ -240,22 +265,20 @@ class Library:
                         typed[target.id] = made
         return typed
 
-    def _call(
-        self, found: Definition, call: ast.Call, local: set[str], typed: dict[str, str], depth: int
-    ) -> Verdict | None:
+    def _call(self, found: Definition, call: ast.Call, scope: Locals, depth: int) -> Verdict | None:
         func = call.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             receiver = func.value.id
-            if receiver in typed:
-                return self._root_method(typed[receiver], func.attr, found, call)
+            if receiver in scope.typed:
+                return self._root_method(scope.typed[receiver], func.attr, found, call)
             if receiver in ("self", "cls") and found.owner is not None:
                 return self._self_call(found, call, func.attr, after_self=False, depth=depth)
         if isinstance(func, ast.Attribute) and _is_super(func.value) and found.owner is not None:
             return self._self_call(found, call, func.attr, after_self=True, depth=depth)
         head = _head(func)
-        if head is None or head in local:
+        if head is None or head in scope.names:
             return None
-        name = found.module.resolve(func)
+        name = resolve_chain(func, lambda local: scope.imported.get(local) or found.module.name_of(local))
         return self._named(name, found, call, depth) if name else None
 
     def _named(self, name: str, found: Definition, call: ast.Call, depth: int) -> Verdict | None:
@@ -299,6 +322,14 @@ class Library:
 def _frame(found: Definition) -> str:
     """How a library function shows in a chain: ``_BaseFile.__init__()``, ``pofile()``."""
     return f"{found.qualname.removeprefix(found.module.name + '.')}()"
+
+
+def _local_imports(module: LibraryModule, node: ast.FunctionDef) -> dict[str, str]:
+    """``from .models import Switch`` inside a function body (a lazy import)."""
+    scratch = LibraryModule(module.name, module.path)
+    imports = [s for s in ast.walk(node) if isinstance(s, (ast.Import, ast.ImportFrom))]
+    read_imports(scratch, imports, module.path.endswith("__init__.py"))
+    return scratch.imports
 
 
 def _head(node: ast.expr) -> str | None:

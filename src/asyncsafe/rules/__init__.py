@@ -44,7 +44,8 @@ def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     from asyncsafe.django.orm import OrmTypes
     from asyncsafe.engine.facts.project_types import ProjectTypes
     from asyncsafe.rules import django_web
+    from asyncsafe.rules.library import LibraryTypes
     from asyncsafe.rules.third_party import ThirdPartyAsyncTypes
 
     # ProjectTypes last: what Django knows of a project class wins over "a project class".
-    return (OrmTypes, *django_web.PROVIDERS, ThirdPartyAsyncTypes, ProjectTypes)
+    return (OrmTypes, *django_web.PROVIDERS, ThirdPartyAsyncTypes, LibraryTypes, ProjectTypes)

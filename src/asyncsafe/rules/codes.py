@@ -57,6 +57,7 @@ CODES: dict[str, bool] = {
     'ASF420': True,
     'ASF421': True,
     'ASF422': True,
+    'ASF423': True,
     'ASF490': False,
     'ASF491': False,
     'ASF492': False,

@@ -14,14 +14,17 @@ import libcst as cst
 
 from asyncsafe.catalog import Catalog
 from asyncsafe.config import Settings
-from asyncsafe.engine.tree.events import CallSite, Checker
-from asyncsafe.engine.tree.values import Ref
+from asyncsafe.engine.tree.events import CallSite, Checker, FileContext
+from asyncsafe.engine.tree.providers import FileTypes
+from asyncsafe.engine.tree.scopes import Resolver
+from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 from asyncsafe.library.environment import find_interpreter, site_directories_of
 from asyncsafe.library.summaries import ROOT_FAMILIES, Library, Verdict
 from asyncsafe.rules.quotes import quote
 from asyncsafe.rules.registry import RuleSpec, register
 
 CERTAIN = "ASF801"
+LIBRARY_OBJECT = "library"  # Instance.info of an object made by calling a library class
 POSSIBLE = "ASF890"
 
 INFERRED = (
@@ -100,16 +103,46 @@ def library_for(settings: Settings, catalog: Catalog) -> Library:
     return _library(_interpreter(settings.python, settings.root), catalog)
 
 
+class LibraryTypes(FileTypes):
+    """``jwt.PyJWKClient(url)``: an instance of a library class, so that its methods can be
+    summarized (``client.get_signing_key_from_jwt(token)``)."""
+
+    def call_result(self, callee: Value, call: cst.Call | None, resolver: Resolver) -> Value | None:
+        if self.ctx is None or not isinstance(callee, Ref) or not _inferring(self.ctx):
+            return None
+        name = callee.qualname
+        if known_elsewhere(self.ctx, name):
+            return None
+        library = library_for(self.ctx.settings, self.ctx.catalog)
+        if library.distribution(name) is None or not library.is_class(name):
+            return None
+        return Instance(name, LIBRARY_OBJECT)
+
+
+def _inferring(ctx: FileContext) -> bool:
+    return ctx.settings.is_enabled(CERTAIN) or ctx.settings.is_enabled(POSSIBLE)
+
+
+def known_elsewhere(ctx: FileContext, name: str) -> bool:
+    """The catalog, the configuration or the project decides about this name."""
+    catalog = ctx.catalog
+    if name.startswith(("builtins.", f"{ctx.module}.")) or ctx.settings.is_safe_call(name):
+        return True
+    if catalog.call(name) is not None or catalog.configured_call(name) is not None:
+        return True
+    if name in catalog.constructors or name in catalog.offloaders or name in catalog.decorators:
+        return True
+    return ctx.project is not None and ctx.project.module_of(name) is not None
+
+
 class LibraryChecker(Checker):
     codes = frozenset({CERTAIN, POSSIBLE})
 
     def on_call(self, site: CallSite) -> None:
-        if site.awaited or not isinstance(site.callee, Ref):
+        if site.awaited or not _inferring(self.ctx):
             return
-        if not (self.ctx.settings.is_enabled(CERTAIN) or self.ctx.settings.is_enabled(POSSIBLE)):
-            return
-        name = site.callee.qualname
-        if self._known_elsewhere(name):
+        name = _library_name(site.callee)
+        if name is None or known_elsewhere(self.ctx, name):
             return
         library = library_for(self.ctx.settings, self.ctx.catalog)
         if library.distribution(name) is None:
@@ -122,18 +155,6 @@ class LibraryChecker(Checker):
     def on_module_exit(self, module: cst.Module) -> None:
         library_for(self.ctx.settings, self.ctx.catalog).flush()
 
-    def _known_elsewhere(self, name: str) -> bool:
-        """The catalog, the configuration or the project decides about this name."""
-        catalog = self.ctx.catalog
-        if name.startswith(("builtins.", f"{self.ctx.module}.")) or self.ctx.settings.is_safe_call(name):
-            return True
-        if catalog.call(name) is not None or catalog.configured_call(name) is not None:
-            return True
-        if name in catalog.constructors or name in catalog.offloaders or name in catalog.decorators:
-            return True
-        project = self.ctx.project
-        return project is not None and project.module_of(name) is not None
-
     def _report(self, node: cst.Call, verdict: Verdict) -> None:
         callee = quote(node.func)
         chain = " -> ".join((f"{callee}()", *verdict.chain))
@@ -145,6 +166,16 @@ class LibraryChecker(Checker):
             f"from its source); use {use}"
         )
         self.ctx.report(node, CERTAIN if verdict.certain else POSSIBLE, message, use)
+
+
+def _library_name(callee: Value) -> str | None:
+    """``pkg.func`` for a library function or class, ``pkg.Class.method`` for a method of an
+    object made by a library class."""
+    if isinstance(callee, Ref):
+        return callee.qualname
+    if isinstance(callee, Member) and callee.receiver.info == LIBRARY_OBJECT:
+        return f"{callee.receiver.type_name}.{callee.name}"
+    return None
 
 
 CHECKERS: tuple[type[Checker], ...] = (LibraryChecker,)

@@ -438,6 +438,27 @@ register(
         """,
     ),
     RuleSpec(
+        code="ASF423",
+        name="blocking-feature-flag",
+        summary="django-waffle's flag_is_active/switch_is_active/sample_is_active inside async code",
+        why=(
+            "Each check reads the Django cache and, on a miss, the flag's model with "
+            "Model.objects.get(): a cache round trip and a database query on the event loop "
+            "thread (Django raises SynchronousOnlyOperation when the query runs). waffle has no "
+            f"async API. {FREEZES}"
+        ),
+        example="""
+            async def home(request):
+                if waffle.switch_is_active("new_home"):
+                    ...
+        """,
+        fix="""
+            async def home(request):
+                if await sync_to_async(waffle.switch_is_active)("new_home"):
+                    ...
+        """,
+    ),
+    RuleSpec(
         code="ASF490",
         name="sdk-client-setup",
         summary="building an SDK client (boto3.client, storage.Client) inside async code",
