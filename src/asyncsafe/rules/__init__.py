@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # importing the package (e.g. for ``codes``) must not load the engine
     from asyncsafe.catalog import Catalog
-    from asyncsafe.engine.tree.events import Checker
+    from asyncsafe.engine.tree.events import Checker, RuleSet
     from asyncsafe.engine.tree.scopes import TypeProvider
 
 
@@ -49,3 +49,11 @@ def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
 
     # ProjectTypes last: what Django knows of a project class wins over "a project class".
     return (OrmTypes, *django_web.PROVIDERS, ThirdPartyAsyncTypes, LibraryTypes, ProjectTypes)
+
+
+@lru_cache(maxsize=1)
+def ruleset() -> RuleSet:
+    """Every registered rule and provider, as the run layer hands them to the engine."""
+    from asyncsafe.engine.tree.events import RuleSet
+
+    return RuleSet(load_rules(), load_providers())

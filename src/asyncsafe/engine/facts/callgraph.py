@@ -195,20 +195,20 @@ class CallGraph:
 
     def _extract(self, module: str) -> None:
         """Walk a dependency with every rule: its sync findings and calls become its bodies."""
+        from asyncsafe.engine.facts.context import build_context, project_rules
         from asyncsafe.engine.tree.walker import Walker
-        from asyncsafe.rules import load_rules
-        from asyncsafe.run.analyze import build_context
 
         located = self._tree(module)
         if located is None or self.outline(module) is None:
             return
-        ctx = build_context(located[0], self.settings, builtin_catalog(), self.project)
         assert self.project is not None  # a module to extract is a project module
+        rules = project_rules(self.project)
+        ctx = build_context(located[0], self.settings, builtin_catalog(), rules, self.project)
         self.extracting.add(module)
         try:
             with self.project.recorder.recording() as reads:
                 reads.modules.add(module)
-                Walker(ctx, [checker(ctx) for checker in load_rules()]).run(located[1])
+                Walker(ctx, rules.instantiate(ctx)).run(located[1])
         finally:
             self.extracting.discard(module)
         self._module_reads[module] = reads

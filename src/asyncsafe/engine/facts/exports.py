@@ -101,8 +101,8 @@ class ProjectExports:
         return pattern.search(source.text) is not None
 
     def _scan(self, module: str) -> ModuleFacts | None:
+        from asyncsafe.engine.facts.context import build_context, project_rules
         from asyncsafe.engine.tree.walker import Walker
-        from asyncsafe.run.analyze import build_context
 
         if not self._mentions_catalog(module):
             return None  # the prefilter: no cataloged package imported, nothing to learn
@@ -110,6 +110,6 @@ class ProjectExports:
         path = self.project.modules.get(module)
         if tree is None or path is None:
             return None
-        ctx = build_context(path, self.settings, self.catalog, self.project)
+        ctx = build_context(path, self.settings, self.catalog, project_rules(self.project), self.project)
         scope = Walker(ctx, []).prescan(tree)
         return ModuleFacts(scope.bindings, ctx.resolver.declarations)

@@ -23,6 +23,8 @@ from asyncsafe.engine.input.source import Source, read_source
 if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
     import libcst as cst
 
+    from asyncsafe.engine.tree.events import RuleSet
+
 T = TypeVar("T")
 
 
@@ -32,6 +34,7 @@ class Project:
     settings: Settings
     extra_files: tuple[str, ...] = ()
     use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
+    rules: RuleSet | None = None  # handed in by the run layer: dependencies are walked with them
     recorder: Recorder = field(default_factory=Recorder, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
