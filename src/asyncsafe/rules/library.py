@@ -25,6 +25,9 @@ from asyncsafe.rules.registry import RuleSpec, register
 
 CERTAIN = "ASF801"
 LIBRARY_OBJECT = "library"  # Instance.info of an object made by calling a library class
+# Its type name is prefixed: rules that know a library type by name (the ORM's Paginator) must
+# not take an object inference made for theirs.
+LIBRARY_TYPE = "library:"
 POSSIBLE = "ASF890"
 
 INFERRED = (
@@ -116,7 +119,7 @@ class LibraryTypes(FileTypes):
         library = library_for(self.ctx.settings, self.ctx.catalog)
         if library.distribution(name) is None or not library.is_class(name):
             return None
-        return Instance(name, LIBRARY_OBJECT)
+        return Instance(f"{LIBRARY_TYPE}{name}", LIBRARY_OBJECT)
 
 
 def _inferring(ctx: FileContext) -> bool:
@@ -174,7 +177,7 @@ def _library_name(callee: Value) -> str | None:
     if isinstance(callee, Ref):
         return callee.qualname
     if isinstance(callee, Member) and callee.receiver.info == LIBRARY_OBJECT:
-        return f"{callee.receiver.type_name}.{callee.name}"
+        return f"{callee.receiver.type_name.removeprefix(LIBRARY_TYPE)}.{callee.name}"
     return None
 
 
