@@ -88,6 +88,7 @@ class Library:
         self._stores: dict[Distribution, dict[str, Any]] = {}
         self._dirty: set[Distribution] = set()
         self._memo: dict[str, Verdict | None] = {}
+        self._written: dict[str, str] = {}  # a library class's defining name -> a name it was reached by
 
     # --- the public question -----------------------------------------------------------------
     def distribution(self, qualname: str) -> Distribution | None:
@@ -163,17 +164,21 @@ class Library:
 
     def _mro(self, class_qualname: str) -> list[tuple[str, ast.ClassDef | None, LibraryModule | None]]:
         """The class and its bases, nearest first: library classes with their source, other
-        classes (a cataloged ``requests.Session``) by name only."""
+        classes (a cataloged ``requests.Session``) by name only. A library class is listed
+        under its defining name; ``written`` keeps the name it was reached by, which is how
+        the catalog may know it (``requests.Session`` is defined in ``requests.sessions``)."""
         order: list[tuple[str, ast.ClassDef | None, LibraryModule | None]] = []
         pending = [class_qualname]
         while pending and len(order) < 32:
             current = pending.pop(0)
-            if any(current == seen for seen, _, _ in order):
-                continue
             found = self._definition(current)
             if found is None or not isinstance(found.node, ast.ClassDef):
-                order.append((current, None, None))
+                if all(current != seen for seen, _, _ in order):
+                    order.append((current, None, None))
                 continue
+            if any(found.qualname == seen for seen, _, _ in order):
+                continue
+            self._written.setdefault(found.qualname, current)
             order.append((found.qualname, found.node, found.module))
             pending.extend(b for b in (found.module.resolve(base) for base in found.node.bases) if b)
         return order
@@ -193,11 +198,13 @@ class Library:
         for index, (qualname, cls, _) in enumerate(self._mro(class_qualname)):
             if after_self and index == 0:
                 continue
+            for known in (qualname, self._written.get(qualname, qualname)):
+                if known in self.catalog.types:
+                    blocking = self.catalog.method(known, name)
+                    if blocking is not None:
+                        return blocking.code if blocking.code in self.root_codes else None
             if cls is not None and name in methods_of(cls):
                 return None  # the library's own definition is followed instead
-            if qualname in self.catalog.types:
-                blocking = self.catalog.method(qualname, name)
-                return blocking.code if blocking is not None and blocking.code in self.root_codes else None
         return None
 
     # --- summaries -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from asyncsafe.engine.tree.providers import FileTypes
 from asyncsafe.engine.tree.scopes import Resolver
 from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 from asyncsafe.library.environment import find_interpreter, site_directories_of
+from asyncsafe.library.shipped import covers, shipped
 from asyncsafe.library.summaries import ROOT_FAMILIES, Library, Verdict
 from asyncsafe.rules.quotes import quote
 from asyncsafe.rules.registry import RuleSpec, register
@@ -117,9 +118,11 @@ class LibraryTypes(FileTypes):
         if known_elsewhere(self.ctx, name):
             return None
         library = library_for(self.ctx.settings, self.ctx.catalog)
-        if library.distribution(name) is None or not library.is_class(name):
-            return None
-        return Instance(f"{LIBRARY_TYPE}{name}", LIBRARY_OBJECT)
+        if library.distribution(name) is not None:
+            found = library.is_class(name)
+        else:
+            found = covers(name) and shipped().is_class(name)
+        return Instance(f"{LIBRARY_TYPE}{name}", LIBRARY_OBJECT) if found else None
 
 
 def _inferring(ctx: FileContext) -> bool:
@@ -148,9 +151,12 @@ class LibraryChecker(Checker):
         if name is None or known_elsewhere(self.ctx, name):
             return
         library = library_for(self.ctx.settings, self.ctx.catalog)
-        if library.distribution(name) is None:
+        if library.distribution(name) is not None:
+            verdict = library.summary(name)  # the installed version: the code that runs
+        elif covers(name):
+            verdict = shipped().summary(name)
+        else:
             return
-        verdict = library.summary(name)
         if verdict is None or len(verdict.chain) > self.ctx.settings.max_depth:
             return
         self._report(site.node, verdict)
