@@ -6,12 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from markers import actual, expected, found, load
+from markers import LIBRARY_FIXTURES, actual, expected, found, load
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# The library fixtures need a virtualenv to find the fake library in: tests/test_library.py checks
-# library_project/ with one, through the CLI, against the same markers.
-LIBRARY_FIXTURES = ("library_env", "library_project")
 FILES = sorted(p for p in FIXTURES.rglob("*.py") if p.relative_to(FIXTURES).parts[0] not in LIBRARY_FIXTURES)
 
 
