@@ -124,8 +124,12 @@ class Library:
         return cached[key] is True
 
     def flush(self) -> None:
+        """Write new summaries, merged with what other processes (the worker pool) wrote."""
         for distribution in sorted(self._dirty, key=lambda d: d.name):
-            store.save(distribution.name, distribution.version, self._stores[distribution])
+            merged = store.load(distribution.name, distribution.version)
+            merged.update(self._stores[distribution])
+            self._stores[distribution] = merged
+            store.save(distribution.name, distribution.version, merged)
         self._dirty.clear()
 
     def _store(self, distribution: Distribution) -> dict[str, Any]:
