@@ -145,6 +145,12 @@ def _max_depth(value: Any, where: str) -> int:
     return value
 
 
+def _cache_dir(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a directory path (string), got {value!r}")
+    return value
+
+
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000}
 _SIZE = re.compile(r"\s*(\d+)\s*([KMG]?B)?\s*", re.IGNORECASE)
 
@@ -174,6 +180,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "max-depth": ("max_depth", _max_depth),
     "model-bases": ("model_bases", _model_bases),
     "python": ("python", _python),
+    "cache-dir": ("cache_dir", _cache_dir),
     "max-file-size": ("max_file_size", _file_size),
 }
 
@@ -218,6 +225,7 @@ class Settings:
     safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
     model_bases: tuple[str, ...] = ()  # third-party classes whose subclasses are Django models
     python: str | None = None  # the project's interpreter: where third-party source is read (ASF8xx)
+    cache_dir: str | None = None  # relative to the root; unset: $ASYNCSAFE_CACHE_DIR or the default
 
     @property
     def django(self) -> tuple[int, int]:
