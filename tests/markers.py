@@ -11,6 +11,7 @@ from asyncsafe.config import OPTIONS, Settings
 from asyncsafe.diagnostics import Diagnostic
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.source import Source, decode_source
+from asyncsafe.projectinfo.roots import default_roots
 from asyncsafe.run.analyze import analyze_source
 
 # Fixtures that need a virtualenv holding the fake library (tests/test_library.py checks them with
@@ -63,9 +64,21 @@ def package_root(path: Path) -> Path | None:
 
 def fixture_project(path: Path, settings: Settings) -> Project | None:
     """Multi-module fixtures (packages) are analyzed as a project: the package's modules, named
-    from the package's parent (``django_orm.models``); other fixtures stay single files."""
+    from the package's parent (``django_orm.models``); other fixtures stay single files. A
+    fixture with its own pyproject.toml is a whole project, with its default import roots."""
+    own = project_dir(path)
+    if own is not None:
+        return Project(str(own), settings)
     root = package_root(path)
     return Project(str(root), settings) if root is not None else None
+
+
+def project_dir(path: Path) -> Path | None:
+    """The fixture folder holding a pyproject.toml above ``path`` (a whole-project fixture)."""
+    for directory in path.parents:
+        if (directory / "pyproject.toml").is_file():
+            return directory if directory.parent.name == "fixtures" else None
+    return None
 
 
 def display_root(path: Path) -> Path:
@@ -82,6 +95,9 @@ def actual(path: Path, text: str | None = None, prefilter: bool = True) -> list[
     if text is not None:
         source = replace(source, text=text)
     settings = replace(fixture_settings(source.text), root=str(display_root(path)))
+    own = project_dir(path)
+    if own is not None:
+        settings = replace(settings, root=str(own), src_roots=default_roots(own))
     analysis = analyze_source(
         source, settings, prefilter=prefilter, project=fixture_project(path, settings)
     )

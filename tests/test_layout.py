@@ -15,8 +15,9 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "asyncsafe"
 # Lowest first. A module's layer is the longest prefix listed here.
 LAYERS: list[tuple[str, ...]] = [
     # rules.codes is the generated table of codes (data, no imports) that config validates against.
-    ("asyncsafe.diagnostics", "asyncsafe.config", "asyncsafe.catalog", "asyncsafe._dist", "asyncsafe.rules.codes"),
-    ("asyncsafe.engine", "asyncsafe.engine.input", "asyncsafe.engine.cache"),
+    ("asyncsafe.diagnostics", "asyncsafe.config", "asyncsafe.catalog", "asyncsafe._dist", "asyncsafe.rules.codes",
+     "asyncsafe.projectinfo.root"),
+    ("asyncsafe.engine", "asyncsafe.engine.input", "asyncsafe.engine.cache", "asyncsafe.projectinfo"),
     ("asyncsafe.engine.tree",),
     ("asyncsafe.engine.facts", "asyncsafe.django", "asyncsafe.library"),
     ("asyncsafe.rules",),

@@ -12,16 +12,23 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asyncsafe import __version__
 from asyncsafe.config import (
     ConfigError,
     Settings,
     _django_version,
+    _target_version,
     find_config,
     load_settings,
     validate_selector,
 )
+
+from asyncsafe.projectinfo.resolve import Resolver, grouped_files
+
+if TYPE_CHECKING:
+    from asyncsafe.run.runner import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130
@@ -30,7 +37,10 @@ EXIT_INTERRUPTED = 130
 def _code_list(option: str) -> Callable[[str], tuple[str, ...]]:
     def parse(value: str) -> tuple[str, ...]:
         try:
-            return tuple(validate_selector(v, f"error: {option}") for v in value.split(",") if v.strip())
+            items = value.split(",")
+            if len(items) > 1 and items[-1].strip() == "":
+                items.pop()  # "ASF3," is a trailing comma, not an empty code
+            return tuple(validate_selector(v, f"error: {option}") for v in items)
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(str(exc).removeprefix(f"error: {option}: ")) from exc
 
@@ -46,6 +56,13 @@ def _version(value: str) -> str:
         return _django_version(value, "--django-version")
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--django-version: ")) from exc
+
+
+def _target(value: str) -> str:
+    try:
+        return _target_version(value, "--target-version")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--target-version: ")) from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="Django version whose async API to suggest (default: installed, else newest)")
     settings.add_argument("--python", metavar="PYTHON",
                           help="the project's interpreter, whose installed libraries are analyzed (ASF8xx)")
+    settings.add_argument("--target-version", type=_target, metavar="pyXY",
+                          help="Python version the files are written for, py310..py314 "
+                               "(default: requires-python's lower bound, else the newest)")
+    settings.add_argument("--isolated", action="store_true",
+                          help="ignore every configuration file (pyproject.toml, asyncsafe.toml)")
+    settings.add_argument("--show-settings", action="store_true",
+                          help="print the settings resolved for the first PATH and their sources, check nothing")
+    settings.add_argument("--show-files", action="store_true",
+                          help="print the files that would be checked, check nothing")
     settings.add_argument("--no-cache", action="store_true", help="do not read or write .asyncsafe_cache")
     settings.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
     fixes = check.add_argument_group("fixes")
@@ -148,38 +174,68 @@ def _dispatch(argv: Sequence[str] | None) -> int:
     return EXIT_ERROR
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    config = args.config if args.config is not None else find_config(args.paths or ["."])
-    settings = load_settings(config, explicit=args.config is not None)
-    overrides: dict[str, object] = {}
-    if args.select is not None:
-        overrides["select"] = args.select
-    if args.extend_select:
-        overrides["extend_select"] = (*settings.extend_select, *args.extend_select)
-    if args.ignore:
-        overrides["ignore"] = (*settings.ignore, *args.ignore)
-    if args.exclude is not None:
-        overrides["exclude"] = args.exclude
-    if args.extend_exclude:
-        overrides["extend_exclude"] = (*settings.extend_exclude, *args.extend_exclude)
-    if args.django_version:
-        overrides["django_version"] = args.django_version
-    if args.python:
-        overrides["python"] = str(Path(args.python).absolute())
-    return replace(settings, **overrides)  # type: ignore[arg-type]
+def _overrides(args: argparse.Namespace) -> Callable[[Settings], Settings]:
+    """The command-line options, applied over each file's configuration."""
+
+    def apply(settings: Settings) -> Settings:
+        overrides: dict[str, object] = {}
+        if args.select is not None:
+            overrides["select"] = args.select
+        if args.extend_select:
+            overrides["extend_select"] = (*settings.extend_select, *args.extend_select)
+        if args.ignore:
+            overrides["ignore"] = (*settings.ignore, *args.ignore)
+        if args.exclude is not None:
+            overrides["exclude"] = args.exclude
+        if args.extend_exclude:
+            overrides["extend_exclude"] = (*settings.extend_exclude, *args.extend_exclude)
+        sources = dict(settings.sources)
+        if args.django_version:
+            overrides["django_version"] = args.django_version
+            sources["django-version"] = "--django-version"
+        if args.target_version:
+            overrides["target_version"] = args.target_version
+            sources["target-version"] = "--target-version"
+        if args.python:
+            overrides["python"] = str(Path(args.python).absolute())
+            sources["python"] = "--python"
+        return replace(settings, sources=sources, **overrides)  # type: ignore[arg-type]
+
+    return apply
+
+
+def _resolver(args: argparse.Namespace) -> Resolver:
+    return Resolver(
+        config=args.config, isolated=args.isolated, overrides=_overrides(args), paths=args.paths or ["."]
+    )
 
 
 def _check(args: argparse.Namespace) -> int:
     from asyncsafe.report import FORMATS, fixed_line, statistics, summary
-    from asyncsafe.run.runner import FixMode, run
+    from asyncsafe.run.runner import FixMode, RunResult, run
 
+    paths = args.paths or ["."]
+    resolver = _resolver(args)
     try:
-        settings = _settings(args)
+        if args.show_settings:
+            return _show_settings(resolver, paths[0])
+        groups, errors = grouped_files(resolver, paths)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_ERROR
+    if args.show_files:
+        sys.stdout.write("".join(f"{file}\n" for group in groups for file in group.files))
+        return EXIT_CLEAN
     fix = FixMode(write=not args.diff, unsafe=args.unsafe_fixes) if args.fix or args.diff else None
-    result = run(args.paths or ["."], settings, use_cache=not args.no_cache, jobs=args.jobs, fix=fix)
+    result = RunResult(errors=list(errors))
+    for group in groups:
+        part = run(
+            group.paths, group.settings, use_cache=not args.no_cache, jobs=args.jobs, fix=fix,
+            discovered=(group.files, []),
+        )
+        _merge(result, part)
+    result.diagnostics.sort()
+    result.errors.sort()
     for error in result.errors:
         print(error, file=sys.stderr)
         if args.verbose and error.traceback:
@@ -200,6 +256,23 @@ def _check(args: argparse.Namespace) -> int:
     if result.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if result.diagnostics else EXIT_CLEAN
+
+
+def _show_settings(resolver: Resolver, path: str) -> int:
+    from asyncsafe.projectinfo.resolve import describe
+
+    for name, value in describe(resolver.for_path(path)).items():
+        print(f"{name}: {value}")
+    return EXIT_CLEAN
+
+
+def _merge(total: RunResult, part: RunResult) -> None:
+    total.diagnostics.extend(part.diagnostics)
+    total.errors.extend(part.errors)
+    total.warnings.extend(part.warnings)
+    total.changes.extend(part.changes)
+    total.files_checked += part.files_checked
+    total.unparsed += part.unparsed
 
 
 def _emit(args: argparse.Namespace, report: str) -> None:

@@ -53,11 +53,33 @@ def _per_file(value: Any, where: str) -> dict[str, tuple[str, ...]]:
 
 
 def _django_version(value: Any, where: str) -> str:
-    text = str(value) if isinstance(value, (str, float)) else None
-    if text is None or text not in KNOWN_DJANGO_VERSIONS:
-        known = ", ".join(KNOWN_DJANGO_VERSIONS)
+    known = ", ".join(KNOWN_DJANGO_VERSIONS)
+    if isinstance(value, float):  # 5.10 would read as 5.1: TOML floats drop trailing zeros
+        raise ConfigError(
+            f"{where}: write the Django version as a string (\"X.Y\", one of {known}): "
+            f"the number {value!r} loses digits (5.10 is read as 5.1)"
+        )
+    if not isinstance(value, str) or value.strip() not in KNOWN_DJANGO_VERSIONS:
         raise ConfigError(f"{where}: expected a Django version as \"X.Y\" (one of {known}), got {value!r}")
-    return text
+    return value.strip()
+
+
+TARGET_VERSIONS = ("py310", "py311", "py312", "py313", "py314")
+
+
+def _target_version(value: Any, where: str) -> str:
+    """``py312`` -> ``3.12`` (the Python grammar files are parsed with)."""
+    if not isinstance(value, str) or value.strip().lower() not in TARGET_VERSIONS:
+        known = ", ".join(f'"{v}"' for v in TARGET_VERSIONS)
+        raise ConfigError(f"{where}: expected a Python version, one of {known}, got {value!r}")
+    digits = value.strip().lower()[2:]
+    return f"{digits[0]}.{digits[1:]}"
+
+
+def _folders(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}: expected a list of folders (non-empty strings), got {value!r}")
+    return tuple(v.strip() for v in value)
 
 
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.(?:[A-Za-z0-9_*?!\[\]-]+))*")
@@ -182,7 +204,11 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "python": ("python", _python),
     "cache-dir": ("cache_dir", _cache_dir),
     "max-file-size": ("max_file_size", _file_size),
+    "target-version": ("target_version", _target_version),
+    "src": ("src", _folders),
 }
+# Keys about the configuration file itself, not settings (see ``load_settings``).
+FILE_KEYS = ("extend",)
 
 
 def known_codes() -> dict[str, bool]:
@@ -194,6 +220,8 @@ def known_codes() -> dict[str, bool]:
 
 def validate_selector(selector: str, where: str) -> str:
     selector = selector.strip().upper()
+    if not selector:  # "" would be a prefix of every code: almost surely a mistake
+        raise ConfigError(f"{where}: an empty rule code selects nothing (expected e.g. \"ASF\", \"ASF301\")")
     if selector == "ALL" or any(code.startswith(selector) for code in known_codes()):
         return selector
     raise ConfigError(
@@ -207,6 +235,11 @@ def installed_django_version() -> str:
     return found if found in KNOWN_DJANGO_VERSIONS else NEWEST_DJANGO
 
 
+# ``Settings.django`` when nothing says which Django the project uses: older than every async
+# twin, so no version-dependent rewrite is offered; messages name both spellings.
+UNKNOWN_DJANGO = (0, 0)
+
+
 @dataclass(frozen=True)
 class Settings:
     select: tuple[str, ...] | None = None
@@ -215,7 +248,7 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    django_version: str = field(default_factory=installed_django_version)
+    django_version: str | None = field(default_factory=installed_django_version)  # None: unknown
     cache_backend: str | None = None
     max_depth: int = 8  # calls followed from an async body into project sync helpers (ASF6xx)
     max_file_size: int = 10_000_000  # bytes; a larger file is reported and skipped, never read whole
@@ -226,11 +259,28 @@ class Settings:
     model_bases: tuple[str, ...] = ()  # third-party classes whose subclasses are Django models
     python: str | None = None  # the project's interpreter: where third-party source is read (ASF8xx)
     cache_dir: str | None = None  # relative to the root; unset: $ASYNCSAFE_CACHE_DIR or the default
+    project_root: str | None = None  # None: ``root``
+    target_version: str | None = None  # "3.12": the grammar files are parsed with; None: newest
+    src: tuple[str, ...] = ()  # import roots as configured (relative to ``root``)
+    src_roots: tuple[str, ...] = ()  # import roots resolved (absolute); empty: the project root
+    # Where each resolved value came from, for --show-settings.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def django(self) -> tuple[int, int]:
+        if self.django_version is None:
+            return UNKNOWN_DJANGO
         major, minor = self.django_version.split(".")
         return int(major), int(minor)
+
+    @property
+    def django_known(self) -> bool:
+        return self.django_version is not None
+
+    @property
+    def base(self) -> str:
+        """The project root: where the cache lives and module names are computed from."""
+        return self.project_root or self.root
 
     def enabled_codes(self) -> frozenset[str]:
         defaults = () if self.cache_backend is None else ((CACHE_CODE, CACHE_BACKENDS[self.cache_backend]),)
@@ -277,7 +327,8 @@ class Settings:
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
         configured = f"{self.blocking_calls}|{self.safe_calls}|{self.model_bases}|{self.python}"
-        return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}"
+        project = f"{self.target_version}|{self.src_roots}"
+        return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}|{project}"
 
 
 @lru_cache(maxsize=16)
@@ -378,17 +429,62 @@ def _compile(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
-def find_config(paths: Iterable[str]) -> Path | None:
-    """The nearest pyproject.toml with a [tool.asyncsafe] table above the checked paths."""
-    absolute = [os.path.abspath(p) for p in paths] or [os.getcwd()]
-    start = Path(os.path.commonpath(absolute))
-    if not start.is_dir():
-        start = start.parent
-    for directory in (start, *start.parents):
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file() and "asyncsafe" in _read_toml(candidate).get("tool", {}):
-            return candidate
-    return None
+CONFIG_NAMES = (".asyncsafe.toml", "asyncsafe.toml", "pyproject.toml")  # nearest first, then this order
+MAX_EXTEND = 10  # `extend` chains followed
+
+
+def find_config(paths: Iterable[str], strict: bool = True) -> Path | None:
+    """The configuration of the checked paths: the nearest file of ``CONFIG_NAMES`` above the
+    directory they share, never above the project root (see ``find_config_from``)."""
+    from asyncsafe.projectinfo.root import common_start, find_project_root
+
+    start = common_start(list(paths))
+    return find_config_from(start, find_project_root(start), strict)
+
+
+@lru_cache(maxsize=1024)
+def find_config_from(directory: Path, root: Path, strict: bool = True) -> Path | None:
+    """The nearest ``.asyncsafe.toml``, ``asyncsafe.toml`` or pyproject.toml with a
+    ``[tool.asyncsafe]`` table in ``directory`` or above it, up to ``root`` (someone else's
+    pyproject.toml above the project is never read). A pyproject.toml that does not mention
+    asyncsafe is not even parsed, so an invalid one is never fatal."""
+    from asyncsafe.projectinfo.root import listing
+
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if name in listing(directory) and candidate.is_file():
+            if name != "pyproject.toml" or _configures(candidate, strict):
+                return candidate
+    if directory == root or directory.parent == directory:
+        return None
+    return find_config_from(directory.parent, root, strict)  # cached: folders share their parents
+
+
+def _configures(pyproject: Path, strict: bool) -> bool:
+    """Whether a pyproject.toml holds a ``[tool.asyncsafe]`` table. ``strict``: a malformed
+    ``tool`` (not a table) is an error rather than "no configuration here"."""
+    try:
+        ours = b"asyncsafe" in pyproject.read_bytes()
+    except OSError:
+        return False
+    if not ours and not strict:
+        return False  # not even parsed: an invalid file of someone else's is never fatal
+    try:
+        data = _read_toml(pyproject)
+    except ConfigError:
+        if ours:
+            raise
+        return False
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        if strict:
+            raise ConfigError(_bad_tool(pyproject, tool))
+        return False
+    return "asyncsafe" in tool
+
+
+def _bad_tool(path: Path, tool: object) -> str:
+    return f"{path}: error: 'tool' must be a table (e.g. [tool.asyncsafe]), got {tool!r}"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -403,27 +499,57 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: error: cannot read: {exc.strerror}") from exc
 
 
+def config_table(path: Path) -> dict[str, Any]:
+    """The asyncsafe options a file holds: ``[tool.asyncsafe]`` of a pyproject.toml, the top
+    level of an asyncsafe.toml."""
+    data = _read_toml(path)
+    if path.name != "pyproject.toml" and not isinstance(data.get("tool"), dict):
+        return data  # a dedicated asyncsafe.toml holds the options at top level
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(_bad_tool(path, tool))
+    table = tool.get("asyncsafe", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: error: [tool.asyncsafe] must be a table of settings, got {table!r}")
+    return table
+
+
+def _extended_table(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The file's options over those of the file its ``extend`` names (relative to it)."""
+    table = dict(config_table(path))
+    base = table.pop("extend", None)
+    if base is None:
+        return table
+    where = f"{path}: error: [tool.asyncsafe] extend"
+    if not isinstance(base, str) or not base.strip():
+        raise ConfigError(f"{where}: expected the path of another configuration file, got {base!r}")
+    target = Path(os.path.normpath(path.parent / base))
+    if target in seen or len(seen) >= MAX_EXTEND:
+        raise ConfigError(f"{where}: {base!r} extends in a cycle (or more than {MAX_EXTEND} deep)")
+    if not target.is_file():
+        raise ConfigError(f"{where}: {base!r} does not exist ({target})")
+    return {**_extended_table(target, (*seen, path)), **table}
+
+
 def load_settings(config_path: Path | None, explicit: bool = False) -> Settings:
-    """Settings from ``[tool.asyncsafe]`` (or the whole file when it is not a pyproject)."""
+    """Settings from ``[tool.asyncsafe]`` (or the whole file when it is not a pyproject),
+    following ``extend``. Without a file: the defaults, rooted in the current directory (the
+    caller sets the project root)."""
     if config_path is None:
         return Settings(root=os.getcwd())
     if explicit and not config_path.is_file():
         raise ConfigError(f"{config_path}: error: config file does not exist")
-    data = _read_toml(config_path)
-    table = data.get("tool", {}).get("asyncsafe")
-    if table is None and config_path.name != "pyproject.toml":
-        table = data  # a dedicated asyncsafe.toml holds the options at top level
-    if not isinstance(table, dict):
-        table = {}
     values = {}
+    table = _extended_table(config_path)
     for key, raw in table.items():
         if key not in OPTIONS:
-            expected = ", ".join(sorted(OPTIONS))
+            expected = ", ".join(sorted((*OPTIONS, *FILE_KEYS)))
             raise ConfigError(
                 f"{config_path}: error: [tool.asyncsafe] unknown key {key!r} (expected one of: {expected})"
             )
         attribute, convert = OPTIONS[key]
         values[attribute] = convert(raw, f"{config_path}: error: [tool.asyncsafe] {key}")
+    given = {key: f"{key} in {config_path}" for key in table}
     return replace(
-        Settings(root=str(config_path.parent), config_path=str(config_path)), **values
+        Settings(root=str(config_path.parent), config_path=str(config_path), sources=given), **values
     )

@@ -27,11 +27,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from asyncsafe import __version__
-from asyncsafe.config import OPTIONS, ConfigError, Settings, find_config, load_settings
+from asyncsafe.config import OPTIONS, ConfigError, Settings
 from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.prefilter import might_hold_async
 from asyncsafe.engine.input.source import Source
+from asyncsafe.projectinfo.resolve import Resolver
 from asyncsafe.rules.registry import all_rules
 from asyncsafe.run.analyze import analyze_source
 from asyncsafe.run.guard import file_error, is_internal
@@ -54,7 +55,9 @@ OWNED_BY_FLAKE8 = frozenset(
 )
 
 HELP = {
-    "django-version": "Django version whose async API asyncsafe suggests (default: the installed one)",
+    "django-version": "Django version whose async API asyncsafe suggests (default: from the project)",
+    "target-version": "Python the files are written for, py310..py314 (default: requires-python)",
+    "src": "import roots, comma-separated (default: project root, src/, folders with manage.py)",
 }
 
 Result = tuple[int, int, str, type[Any]]
@@ -74,21 +77,27 @@ def _dest(key: str) -> str:
 
 @dataclass
 class RunState:
-    """What every file of one flake8 run shares (one per process)."""
+    """What every file of one flake8 run shares (one per process): the settings of each
+    directory (per-directory configuration) and one project index per project and config."""
 
-    settings: Settings
+    resolver: Resolver
     paths: tuple[str, ...] = ()
-    _project: Project | None = field(default=None, repr=False)
+    enabled: bool = True  # False: flake8 selects no ASF code, so nothing is read or built
+    _projects: dict[tuple[str | None, str], Project] = field(default_factory=dict, repr=False)
 
-    def project(self) -> Project:
-        if self._project is None:
-            self._project = Project(self.settings.root, self.settings, extra_files=self.paths)
-            count = len(self._project.modules)
+    def settings(self, path: str) -> Settings:
+        return self.resolver.for_path(path)
+
+    def project(self, settings: Settings) -> Project:
+        key = (settings.config_path, settings.base)
+        if key not in self._projects:
+            project = Project(settings.base, settings, extra_files=self.paths)
+            self._projects[key] = project
             LOG.info(
                 "asyncsafe: project index built: %d modules under %s (pid %d)",
-                count, os.path.abspath(self.settings.root), os.getpid(),
+                len(project.modules), os.path.abspath(settings.base), os.getpid(),
             )
-        return self._project
+        return self._projects[key]
 
 
 class Plugin:
@@ -117,12 +126,23 @@ class Plugin:
     def parse_options(cls, options: argparse.Namespace) -> None:
         from flake8.exceptions import ExecutionError
 
+        paths = _checked_paths(options)
+        if not _asf_selected(options):  # someone else's run: read no configuration at all
+            cls.state = RunState(Resolver(isolated=True), paths, enabled=False)
+            return
         try:
-            cls.state = RunState(settings_from_flake8(options), _checked_paths(options))
+            resolver = Resolver(
+                isolated=_isolated(options),
+                overrides=lambda settings: apply_flake8_options(settings, options),
+                strict=False,  # flake8 checks more than asyncsafe: only our own table may fail it
+                paths=list(paths) or ["."],
+            )
+            cls.state = RunState(resolver, paths)
+            first = cls.state.settings(paths[0] if paths else ".")
         except ConfigError as exc:
             raise ExecutionError(f"asyncsafe: {exc}") from exc
         if _workers_will_fork(options):
-            cls.state.project()
+            cls.state.project(first)
 
     def run(self) -> Iterator[Result]:
         """The file's findings. An internal error is one ``ASF000`` line at the top of the file
@@ -135,18 +155,23 @@ class Plugin:
 
     def _results(self) -> Iterator[Result]:
         text = "".join(self.lines)
-        if not might_hold_async(text):
-            return
         state = type(self).current_state()
+        if not state.enabled or not might_hold_async(text):
+            return
+        try:
+            settings = state.settings(self.filename)
+        except ConfigError as exc:  # a nested configuration file of this file's folder
+            yield 1, 0, f"{INTERNAL_ERROR_CODE} {exc}", type(self)
+            return
         source = Source(self.filename, b"", text, "utf-8")
-        analysis = analyze_source(source, state.settings, project=state.project())
+        analysis = analyze_source(source, settings, project=state.project(settings))
         if is_internal(analysis.error):
             assert analysis.error is not None
             yield self._internal_error(analysis.error)
         elif analysis.error is not None:  # a syntax error: flake8 reports E999 itself
             LOG.warning("asyncsafe: %s", analysis.error)
             return
-        for diagnostic in drop_ignored(state.settings, self.filename, analysis.diagnostics):
+        for diagnostic in drop_ignored(settings, self.filename, analysis.diagnostics):
             message = f"{diagnostic.code} {diagnostic.message}"
             yield diagnostic.line, diagnostic.column - 1, message, type(self)
 
@@ -158,20 +183,40 @@ class Plugin:
     @classmethod
     def current_state(cls) -> RunState:
         if cls.state is None:  # flake8 always calls parse_options; be safe under other hosts
-            cls.state = RunState(load_settings(find_config(["."])))
+            cls.state = RunState(Resolver(strict=False))
         return cls.state
 
 
-def settings_from_flake8(options: argparse.Namespace) -> Settings:
-    """``[tool.asyncsafe]``, then ``--asyncsafe-*``, then the opt-in codes flake8's
+def _isolated(options: argparse.Namespace) -> bool:
+    """flake8's ``--isolated`` (no configuration files). flake8 consumes it in a preliminary
+    parse, so the options plugins see never hold it: read it from the command line too."""
+    return bool(getattr(options, "isolated", False)) or "--isolated" in sys.argv[1:]
+
+
+def _asf_selected(options: argparse.Namespace) -> bool:
+    """Whether flake8 would report any ASF code, decided by flake8's own select/ignore logic."""
+    try:
+        from flake8.style_guide import Decision, DecisionEngine
+
+        engine = DecisionEngine(options)
+    except Exception:  # another host or flake8 version: assume selected
+        return True
+    codes = (*all_rules(), INTERNAL_ERROR_CODE)
+    return any(engine.decision_for(code) is Decision.Selected for code in codes)
+
+
+def apply_flake8_options(settings: Settings, options: argparse.Namespace) -> Settings:
+    """Over ``[tool.asyncsafe]``: ``--asyncsafe-*``, then the opt-in codes flake8's
     ``--select``/``--extend-select`` name in full."""
-    settings = load_settings(find_config(_checked_paths(options) or ["."]))
     overrides: dict[str, Any] = {}
+    sources = dict(settings.sources)
     for key in flake8_keys():
         raw = getattr(options, _dest(key), None)
         if raw is not None:
             attribute, convert = OPTIONS[key]
             overrides[attribute] = convert_text(raw, convert, f"--asyncsafe-{key}")
+            sources[key] = f"--asyncsafe-{key}"
+    overrides["sources"] = sources
     opt_in = _opt_in_selected(options)
     if opt_in:
         overrides["extend_select"] = (*settings.extend_select, *opt_in)

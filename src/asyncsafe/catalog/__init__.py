@@ -43,6 +43,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from asyncsafe.config import UNKNOWN_DJANGO
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on 3.10
@@ -100,6 +102,8 @@ class Blocking:
         return replace(self, what=self.what if self.what_given else what, twin=twin)
 
     def suggestion(self, django: tuple[int, int], texts: Mapping[str, str] | None = None) -> str:
+        if self.since is not None and django == UNKNOWN_DJANGO and self.fix_before:
+            return both_spellings(fill_texts(self.fix, texts), self.since, fill_texts(self.fix_before, texts))
         if self.since is not None and django < self.since and self.fix_before:
             return fill_texts(self.fix_before, texts)
         return fill_texts(self.fix, texts)
@@ -111,6 +115,11 @@ class Blocking:
             return f"{self.what} is declared blocking ([tool.asyncsafe] blocking-calls); {self.fix}"
         why = WHY_PHRASES.get(self.why, self.why)
         return f"{fill_texts(self.what, texts)} {why}; use {self.suggestion(django, texts)}"
+
+
+def both_spellings(newer: str, since: tuple[int, int], older: str) -> str:
+    """The advice when the project's Django version is unknown: the twin and what works before."""
+    return f"{newer} (Django {since[0]}.{since[1]}+; before that: {older})"
 
 
 def name_texts(callee: str) -> dict[str, str]:

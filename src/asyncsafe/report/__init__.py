@@ -41,6 +41,8 @@ def summary(result: RunResult, fixing: bool = False) -> str:
     checked = f"{_plural(result.files_checked, 'file')} checked"
     if result.errors:
         checked += f", {_plural(len(result.errors), 'path')} could not be checked"
+    if result.unparsed:
+        checked += f", {_plural(result.unparsed, 'project file')} could not be parsed for facts"
     lines = [fixed_line(result, would=False)] if fixing and result.changes else []
     if not result.diagnostics:
         verdict = "No findings" if result.errors else "All checks passed"

@@ -31,6 +31,8 @@ from asyncsafe.engine.tree.events import (
 )
 from asyncsafe.engine.tree.scopes import FunctionInfo
 from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
+from asyncsafe.catalog import both_spellings
+from asyncsafe.config import UNKNOWN_DJANGO
 from asyncsafe.rules.registry import RuleSpec, register
 from asyncsafe.rules.rewrites import (
     FixingChecker,
@@ -91,7 +93,14 @@ class DjangoOrmChecker(FixingChecker):
         return self.ctx.settings.django
 
     def has(self, version: Version) -> bool:
+        """The project's Django has it for sure (unknown: no, so no rewrite depends on it)."""
         return self.django >= version
+
+    def spelling(self, since: Version, newer: str, older: str) -> str:
+        """The advice for the project's Django; both when its version is unknown."""
+        if self.django == UNKNOWN_DJANGO:
+            return both_spellings(newer, since, older)
+        return newer if self.has(since) else older
 
     # --- calls -------------------------------------------------------------------------------------
     def on_call(self, site: CallSite) -> None:
@@ -143,11 +152,9 @@ class DjangoOrmChecker(FixingChecker):
         else:
             use = f"'await {recv}.{twin}(...)'"
         fix: Fix | None = None
-        if not self.has(since):
-            use = (
-                f"'await sync_to_async({recv}.{name})(...)' ({twin}() arrives in Django {_version(since)})"
-            )
-        elif name != "iterator":
+        older = f"'await sync_to_async({recv}.{name})(...)' ({twin}() arrives in Django {_version(since)})"
+        use = self.spelling(since, use, older)
+        if self.has(since) and name != "iterator":
             fix = self._await_fix(site, twin)
         action = "writes to the database on the event loop" if verb == "writes" else f"runs {ON_LOOP}"
         self.ctx.report(site.node, code, f"{what} {action}; use {use}", use, fix=fix)
@@ -181,10 +188,11 @@ class DjangoOrmChecker(FixingChecker):
 
     def _paginator(self, node: cst.CSTNode, accessor: cst.BaseExpression, name: str, twin: str, args: str) -> None:
         recv = short_code(accessor.value, "paginator") if isinstance(accessor, cst.Attribute) else "paginator"
-        if self.has(ASYNC_PAGINATOR):
-            use = f"an AsyncPaginator and 'await {recv}.{twin}{args or '()'}'"
-        else:
-            use = f"'await sync_to_async(lambda: {recv}.{name}{args})()' (AsyncPaginator arrives in Django 6.0)"
+        use = self.spelling(
+            ASYNC_PAGINATOR,
+            f"an AsyncPaginator and 'await {recv}.{twin}{args or '()'}'",
+            f"'await sync_to_async(lambda: {recv}.{name}{args})()' (AsyncPaginator arrives in Django 6.0)",
+        )
         what = f"{recv}.{name}()" if args else f"{recv}.{name}"
         self.ctx.report(node, "ASF110", f"{what} counts or slices a QuerySet: {ON_LOOP}; use {use}", use)
 
@@ -213,9 +221,10 @@ class DjangoOrmChecker(FixingChecker):
         code = "ASF108" if kind == RAW_QUERYSET else "ASF102"
         what, use = _protocol_advice(site.protocol, recv)
         fix: Fix | None = None
-        if not self.has(QUERYSET_ASYNC):
-            use = f"'await sync_to_async(list)({recv})' and work on the list (async iteration arrives in Django 4.1)"
-        elif site.protocol == "iterate" and site.function is not None and site.function.is_async:
+        older = f"'await sync_to_async(list)({recv})' and work on the list (async iteration arrives in Django 4.1)"
+        use = self.spelling(QUERYSET_ASYNC, use, older)
+        in_async = site.function is not None and site.function.is_async
+        if self.has(QUERYSET_ASYNC) and site.protocol == "iterate" and in_async:
             fix = self._iteration_fix(site)
         label = "raw SQL QuerySet" if kind == RAW_QUERYSET else "QuerySet"
         self.ctx.report(site.node, code, f"{what} evaluates the {label}: {ON_LOOP}; use {use}", use, fix=fix)
@@ -235,10 +244,11 @@ class DjangoOrmChecker(FixingChecker):
         if site.protocol not in ("iterate", "len", "index"):
             return
         recv = short_code(site.node, "page")
-        if self.has(ASYNC_PAGINATOR):
-            use = f"an AsyncPaginator page and 'await {recv}.aget_object_list()'"
-        else:
-            use = f"'await sync_to_async(list)({recv})' (AsyncPaginator arrives in Django 6.0)"
+        use = self.spelling(
+            ASYNC_PAGINATOR,
+            f"an AsyncPaginator page and 'await {recv}.aget_object_list()'",
+            f"'await sync_to_async(list)({recv})' (AsyncPaginator arrives in Django 6.0)",
+        )
         what = {"iterate": f"iterating {recv}", "len": f"len({recv})", "index": f"indexing {recv}"}
         message = f"{what[site.protocol]} evaluates the page's QuerySet: {ON_LOOP}; use {use}"
         self.ctx.report(site.node, "ASF110", message, use)

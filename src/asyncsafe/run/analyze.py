@@ -11,7 +11,7 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.facts.context import build_context
 from asyncsafe.engine.facts.project import Project
-from asyncsafe.engine.input.parse_gate import TOO_DEEP, gate
+from asyncsafe.engine.tree.parsing import parse_source
 from asyncsafe.engine.input.prefilter import might_hold_async
 from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Finding, Fix, RuleSet
@@ -39,19 +39,8 @@ class FileAnalysis:
     fixes: dict[Diagnostic, Fix] = field(default_factory=dict)
 
 
-def parse(source: Source) -> cst.Module | FileError:
-    rejected = gate(source)  # CPython's verdict first; it also keeps libcst from crashing
-    if rejected is not None:
-        return rejected
-    try:
-        return cst.parse_module(source.text)
-    except cst.ParserSyntaxError as exc:  # not the file's fault: a limit of libcst's parser
-        message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-        return FileError(source.path, f"could not parse (Python accepts this file, libcst does not): {message}")
-    except (RecursionError, MemoryError):
-        return FileError(source.path, TOO_DEEP)
-    except Exception as exc:  # libcst's native parser can raise other errors on odd input
-        return FileError(source.path, f"could not parse: {type(exc).__name__}: {exc}")
+def parse(source: Source, target: str | None = None) -> cst.Module | FileError:
+    return parse_source(source, target)
 
 
 def analyze_source(
@@ -64,7 +53,7 @@ def analyze_source(
 ) -> FileAnalysis:
     if prefilter and not might_hold_async(source.text):
         return FileAnalysis(source.path)
-    module = parse(source)
+    module = parse(source, settings.target_version)
     if isinstance(module, FileError):
         return FileAnalysis(source.path, error=module)
     catalog = catalog or configured_catalog(settings.blocking_calls)

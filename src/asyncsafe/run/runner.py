@@ -20,8 +20,9 @@ from asyncsafe.engine.cache.reads import Reads, ScanKind, provide_scans
 from asyncsafe.engine.cache.store import CacheStore, open_store
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.discover import discover
+from asyncsafe.engine.input.parse_gate import gate
 from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
-from asyncsafe.engine.input.source import Source, decode_source, read_source, too_large
+from asyncsafe.engine.input.source import Source, decode_source, read_bytes, read_source, too_large
 from asyncsafe.run.guard import file_error, is_internal
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
 from asyncsafe.run.replace import remove_leftovers, write_atomically
@@ -58,6 +59,7 @@ class RunResult:
     files_checked: int = 0
     changes: list[FileChange] = field(default_factory=list)  # written (--fix) or proposed (--diff)
     warnings: list[str] = field(default_factory=list)
+    unparsed: int = 0  # project files read for facts that could not be parsed
 
     @property
     def fixed(self) -> int:
@@ -80,6 +82,7 @@ class Checked:
 
     outcome: FixOutcome
     reads: Reads = field(default_factory=Reads)
+    unreadable: dict[str, str] = field(default_factory=dict)  # project files facts missed
 
 
 _WORKER_PROJECT: Project | None = None
@@ -126,7 +129,7 @@ def _check_bytes_unguarded(
         return Checked(_outcome(source, settings, None, fix))
     with project.recorder.recording() as reads:
         outcome = _outcome(source, settings, project, fix)
-    return Checked(outcome, project.recorder.resolved(reads))
+    return Checked(outcome, project.recorder.resolved(reads), dict(project.unreadable))
 
 
 def _outcome(source: Source, settings: Settings, project: Project | None, fix: FixMode | None) -> FixOutcome:
@@ -151,37 +154,84 @@ def run(
     use_cache: bool = True,
     jobs: int | None = None,
     fix: FixMode | None = None,
+    discovered: tuple[list[str], list[FileError]] | None = None,
 ) -> RunResult:
-    """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``)."""
-    files, errors = discover(paths, settings)
+    """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``).
+    ``discovered``: the files of ``paths`` when the caller already found them."""
+    files, errors = discovered if discovered is not None else discover(paths, settings)
     if fix is not None and fix.write:
         remove_leftovers(files)  # temp files of a --fix run that was killed
     result = RunResult(errors=list(errors), files_checked=len(files))
-    store, refused = open_store(settings.root, settings.cache_dir) if use_cache else (None, None)
+    store, refused = open_store(settings.base, settings.cache_dir) if use_cache else (None, None)
     if refused is not None:
         result.warnings.append(refused)
     project = Project(
-        settings.root, settings, extra_files=tuple(files), cache=store,
-        files_under_root=tuple(files) if _covers_root(paths, settings.root) else None,
+        settings.base, settings, extra_files=tuple(files), cache=store,
+        files_under_root=tuple(files) if _covers_root(paths, settings.base) else None,
     )
     manifest = _open_manifest(settings, project, store) if store is not None else None
     pending: list[_Pending] = []
+    named_files = {os.path.normpath(path) for path in paths if os.path.isfile(path)}
     for path in files:
-        found = _triage(path, manifest, fix, result, settings)
+        found = _triage(path, manifest, fix, result, settings, path in named_files)
         if found is not None:
             pending.append(found)
     analyzed = _analyze_all(pending, settings, project, jobs, fix)
+    for checked in analyzed:
+        project.unreadable.update(checked.unreadable)
     for item, checked in zip(pending, analyzed):
         cacheable = fix is None and not is_internal(checked.outcome.error)  # a bug is not a result
+        # A result computed without a file it read stays uncached, so every run says so again.
+        cacheable = cacheable and not _read_unreadable(project, checked.reads)
         if manifest is not None and item.digest is not None and cacheable:
             _remember(manifest, project, item, checked.outcome, checked.reads)
         diagnostics = _take_change(result, checked.outcome, fix)
         _collect(result, settings, item.path, diagnostics, checked.outcome.error)
+    _report_unreadable(result, project.unreadable, paths)
     if manifest is not None:
         manifest.save()
     result.diagnostics.sort()
     result.errors.sort()
     return result
+
+
+def _read_unreadable(project: Project, reads: Reads) -> bool:
+    if not project.unreadable:
+        return False
+    paths = project.modules
+    return any(paths.get(module) in project.unreadable for module in reads.modules)
+
+
+def _report_unreadable(result: RunResult, unreadable: dict[str, str], named: list[str]) -> None:
+    """Project files the facts (models, helpers, exports) could not be read from: never a
+    silent drop. An error when the file was named or holds async code (its own findings are
+    lost too), else a warning; a file already reported as checked is not reported twice."""
+    reported = {os.path.realpath(error.path) for error in result.errors}
+    explicit = {os.path.realpath(path) for path in named if os.path.isfile(path)}
+    for path, reason in sorted(unreadable.items()):
+        real = os.path.realpath(path)
+        if real in reported:
+            continue
+        shown = _shown(path)
+        result.unparsed += 1
+        if real in explicit or _holds_async(path):
+            result.errors.append(FileError(shown, reason))
+        else:
+            result.warnings.append(
+                f"{shown}: warning: {reason}; not read for project facts (models, helpers), "
+                "so findings that go through it are missing"
+            )
+
+
+def _holds_async(path: str) -> bool:
+    data = read_bytes(path)
+    return not isinstance(data, FileError) and might_hold_async_data(data)
+
+
+def _shown(path: str) -> str:
+    """A path as the user reads it: relative to the working directory when below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def _covers_root(paths: list[str], root: str) -> bool:
@@ -193,14 +243,19 @@ def _covers_root(paths: list[str], root: str) -> bool:
 def _open_manifest(settings: Settings, project: Project, store: CacheStore) -> Manifest:
     layout = [os.path.abspath(path) for path in project.modules.values()]
     manifest = Manifest(
-        store, settings.fingerprint(), settings.root, layout, might_hold_async_data, settings.max_file_size
+        store, settings.fingerprint(), settings.base, layout, might_hold_async_data, settings.max_file_size
     )
     manifest.refresh(layout)  # any result may depend on any project file
     return manifest
 
 
 def _triage(
-    path: str, manifest: Manifest | None, fix: FixMode | None, result: RunResult, settings: Settings
+    path: str,
+    manifest: Manifest | None,
+    fix: FixMode | None,
+    result: RunResult,
+    settings: Settings,
+    named: bool = False,
 ) -> _Pending | None:
     """Report ``path`` from the manifest, skip it, or say it needs analyzing."""
     digest: str | None = None
@@ -210,7 +265,7 @@ def _triage(
         if state is not None and state.size > settings.max_file_size:  # as when read: refused
             result.errors.append(too_large(path, state.size, settings.max_file_size))
             return None
-        if state is not None and not state.holds_async:
+        if state is not None and not state.holds_async and not named:
             return None
         if state is not None:
             digest = state.digest
@@ -226,6 +281,10 @@ def _triage(
         result.errors.append(source)
         return None
     if not might_hold_async(source.text):
+        # Nothing to check inside; a file named explicitly is still held to the grammar.
+        rejected = gate(source, settings.target_version) if named else None
+        if rejected is not None:
+            result.errors.append(rejected)
         return None
     return _Pending(path, source.data, digest)
 

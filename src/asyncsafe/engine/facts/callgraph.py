@@ -183,7 +183,7 @@ class CallGraph:
             path = self.project.modules[module]
         else:
             return module
-        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.settings.root))
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.settings.base))
         return relative.replace(os.sep, "/")
 
     def _tree(self, module: str) -> tuple[str, cst.Module] | None:

@@ -21,7 +21,7 @@ def build_context(
         resolver.declarations.exports = ProjectExports(project, settings, catalog)
     ctx = FileContext(
         path=path,
-        module=module_name_for(path),
+        module=project.module_name(path) if project is not None else module_name_for(path),
         is_package=is_package_init(path),
         settings=settings,
         catalog=catalog,

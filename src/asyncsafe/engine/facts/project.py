@@ -8,6 +8,7 @@ cached result learns which files it depends on (``recorder``, see ``engine/cache
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.cache.reads import Recorder, ScanKind
 from asyncsafe.engine.input.discover import discover
-from asyncsafe.engine.input.modules import module_name_for
+from asyncsafe.engine.input.modules import module_names_for
 from asyncsafe.engine.input.source import Source, read_source
 
 if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
@@ -40,6 +41,10 @@ class Project:
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
     _facts: dict[str, object] = field(default_factory=dict, repr=False)
+    _names: dict[str, str] = field(default_factory=dict, repr=False)  # absolute path -> module
+    # Project files read for facts that could not be read or parsed: path -> reason.
+    unreadable: dict[str, str] = field(default_factory=dict, repr=False)
+    _aliases: dict[str, str] = field(default_factory=dict, repr=False)  # other name -> canonical
 
     # Every Python file under the root, when the caller already discovered them (checking ".").
     files_under_root: tuple[str, ...] | None = field(default=None, repr=False)
@@ -53,13 +58,37 @@ class Project:
             files, _ = discover([self.root, *self.extra_files], self.settings)
         mapping: dict[str, str] = {}
         packages: dict[str, tuple[str, ...]] = {}
+        roots = frozenset(self.settings.src_roots)
         for path in files:
-            mapping.setdefault(module_name_for(path, packages), path)
+            canonical, *aliases = module_names_for(path, packages, roots)
+            if mapping.setdefault(canonical, path) != path:
+                continue
+            self._names[os.path.abspath(path)] = canonical
+            for alias in aliases:
+                self._aliases.setdefault(alias, canonical)
         return mapping
+
+    def module_name(self, path: str) -> str:
+        """The canonical module name of a file (see ``module_names_for``)."""
+        if self.modules and os.path.abspath(path) in self._names:
+            return self._names[os.path.abspath(path)]
+        return module_names_for(path, None, frozenset(self.settings.src_roots))[0]
+
+    def canonical(self, qualname: str) -> str:
+        """``apps.rbac.models.Role`` -> ``rbac.models.Role`` when ``apps/`` is an import root:
+        one name per project object, whichever way the code imports it."""
+        if not self._aliases or qualname in self.modules:
+            return qualname
+        parts = qualname.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = ".".join(parts[:cut])
+            if module in self._aliases:
+                return ".".join((self._aliases[module], *parts[cut:]))
+        return qualname
 
     def module_of(self, qualname: str) -> tuple[str, str] | None:
         """Split ``pkg.mod.Class.method`` into (``pkg.mod``, ``Class.method``): longest module."""
-        parts = qualname.split(".")
+        parts = self.canonical(qualname).split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
             if module in self.modules:
@@ -69,11 +98,14 @@ class Project:
     def source(self, module: str, *, track: bool = True, owner: str | None = None) -> Source | None:
         """The module's text. ``track``: the caller's result depends on it; ``owner``: the fact
         object that reads it for its memos (see ``engine/cache/reads.py``)."""
+        module = self.canonical(module)
         if track:
             self.recorder.read(module, owner)
         if module not in self._sources:
             path = self.modules.get(module)
             found = read_source(path, self.settings.max_file_size) if path else None
+            if isinstance(found, FileError):
+                self.unreadable[found.path] = found.reason
             self._sources[module] = None if isinstance(found, FileError) else found
         return self._sources[module]
 
@@ -89,16 +121,27 @@ class Project:
         """The module's libcst tree, parsed at most once per run (None if unparseable)."""
         import libcst as cst
 
+        module = self.canonical(module)
         source = self.source(module, track=track)
         if module not in self._trees:
-            from asyncsafe.engine.input.parse_gate import gate
+            from asyncsafe.engine.tree.parsing import parse_source
 
-            try:  # the gate keeps a pathological module from crashing libcst (and the run)
-                usable = source is not None and gate(source) is None
-                self._trees[module] = cst.parse_module(source.text) if source and usable else None
-            except Exception:  # a broken file is reported when it is checked itself
-                self._trees[module] = None
+            parsed = parse_source(source, self.settings.target_version) if source else None
+            if isinstance(parsed, FileError):  # reported by the run: never a silent drop
+                self.unreadable[parsed.path] = parsed.reason
+            self._trees[module] = parsed if isinstance(parsed, cst.Module) else None
         return self._trees[module]
+
+    def star_names(self, module: str) -> dict[str, str]:
+        """What ``from module import *`` binds (empty for a module outside the project)."""
+        from asyncsafe.engine.input.modules import is_package_init
+        from asyncsafe.engine.tree.star import star_names
+
+        module = self.canonical(module)
+        tree = self.tree(module)  # tracked: the importing file's result depends on it
+        if tree is None:
+            return {}
+        return star_names(module, is_package_init(self.modules[module]), tree)
 
     def facts(self, key: str, build: Callable[[Project], T]) -> T:
         """A project-wide fact (e.g. the Django model index), built on first use, once per process.

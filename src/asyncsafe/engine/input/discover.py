@@ -21,7 +21,7 @@ Identity = tuple[int, int]  # (device, inode): one file reached twice counts onc
 def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[FileError]]:
     found: dict[Identity, str] = {}  # identity -> path as the user will see it
     errors: list[FileError] = []
-    walk = _Walk(settings, _real_roots(paths, settings.root), errors)
+    walk = _Walk(settings, _real_roots(paths, settings.base), errors)
     for raw in paths or ["."]:
         path = os.path.normpath(raw)
         if not os.path.lexists(path):

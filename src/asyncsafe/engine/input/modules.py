@@ -10,12 +10,30 @@ def module_name_for(path: str, packages: dict[str, tuple[str, ...]] | None = Non
 
     ``packages``: what is known of directories already (pass one dict for many files of a tree).
     """
+    return module_names_for(path, packages)[0]
+
+
+def module_names_for(
+    path: str, packages: dict[str, tuple[str, ...]] | None = None, roots: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
+    """Every name the file is importable under, the canonical one first.
+
+    The package chain is found by walking up while ``__init__.py`` exists. When a folder of that
+    chain is an import root (``roots``, absolute paths), the file is also importable relative to
+    it: jumpserver's ``apps/`` holds ``__init__.py`` and ``manage.py``, and its code imports
+    ``rbac.models``, not ``apps.rbac.models``. The name against the nearest root is canonical.
+    """
     directory, filename = os.path.split(os.path.abspath(path))
     stem = os.path.splitext(filename)[0]
     parts = _package_parts(directory, {} if packages is None else packages)
-    if stem != "__init__":
-        parts = (*parts, stem)
-    return ".".join(parts) or stem
+    tail = () if stem == "__init__" else (stem,)
+    names = [".".join((*parts, *tail)) or stem]
+    folder = directory
+    for depth in range(len(parts), 0, -1):  # the innermost package folder first
+        if folder in roots and (parts[depth:] or tail):  # a root's own __init__ is no module of it
+            names.insert(0, ".".join((*parts[depth:], *tail)))
+        folder = os.path.dirname(folder)
+    return tuple(dict.fromkeys(names))
 
 
 def _package_parts(directory: str, known: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from asyncsafe.engine.input.modules import resolve_relative
 from asyncsafe.engine.tree.classscan import scan_class
 from asyncsafe.engine.tree.events import (
     AttributeSite,
@@ -19,6 +18,7 @@ from asyncsafe.engine.tree.scopes import FunctionInfo, Scope, ScopeKind
 from asyncsafe.engine.tree.scopes import (
     dotted as dotted,  # re-exported: rules import it from here
 )
+from asyncsafe.engine.tree.star import import_bindings, imported_module
 from asyncsafe.engine.tree.traverse import FastVisitor
 from asyncsafe.engine.tree.values import UNKNOWN, Instance, Ref, Value, canonical_name
 
@@ -143,28 +143,29 @@ class Walker(FastVisitor):
             self._bind_target(target.value, UNKNOWN)
 
     def _bind_import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            full = dotted(alias.name) or ""
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.resolver.bind(alias.asname.name.value, Ref(full))
-            else:
-                top = full.split(".")[0]
-                self.resolver.bind(top, Ref(top))
+        for local, target in import_bindings(self.ctx.module, self.ctx.is_package, node):
+            self.resolver.bind(local, Ref(self._canonical(target)))
 
     def _bind_import_from(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
+            self._bind_star(node)
             return
-        source = dotted(node.module) if node.module is not None else None
-        if node.relative:
-            source = resolve_relative(
-                self.ctx.module, self.ctx.is_package, len(node.relative), source
-            )
-        for alias in node.names:
-            name = dotted(alias.name) or ""
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.resolver.bind(local, Ref(f"{source}.{name}" if source else name))
+        for local, target in import_bindings(self.ctx.module, self.ctx.is_package, node):
+            self.resolver.bind(local, Ref(self._canonical(target)))
+
+    def _bind_star(self, node: cst.ImportFrom) -> None:
+        """``from .models import *``: the names a project module exports (unknown elsewhere)."""
+        source = imported_module(self.ctx.module, self.ctx.is_package, node)
+        project = self.ctx.project
+        if source is None or project is None:
+            return
+        for local, target in project.star_names(source).items():
+            self.resolver.bind(local, Ref(self._canonical(target)))
+
+    def _canonical(self, qualname: str) -> str:
+        """One name per project object, whichever import root the code imports it through."""
+        project = self.ctx.project
+        return project.canonical(qualname) if project is not None else qualname
 
     # --- scopes --------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
