@@ -14,6 +14,10 @@ from asyncsafe.engine.input.source import Source, decode_source
 from asyncsafe.projectinfo.roots import default_roots
 from asyncsafe.run.analyze import analyze_source
 
+# Fixtures that need a virtualenv holding the fake library (tests/test_library.py checks them with
+# one, through the CLI, against the same markers); the harnesses that check every fixture skip them.
+LIBRARY_FIXTURES = ("library_env", "library_project", "library_wheels")
+
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>ASF\d{3}(?:\s*,\s*ASF\d{3})*)")
 SETTING = re.compile(r"^#\s*settings:\s*(?P<key>[\w-]+)\s*=\s*(?P<value>.+)$")
 

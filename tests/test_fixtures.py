@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from markers import actual, expected, found, load
+from markers import LIBRARY_FIXTURES, actual, expected, found, load
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-FILES = sorted(FIXTURES.rglob("*.py"))
+FILES = sorted(p for p in FIXTURES.rglob("*.py") if p.relative_to(FIXTURES).parts[0] not in LIBRARY_FIXTURES)
 
 
 def _describe(path: Path, items: dict[tuple[int, str], int]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, run_cli
-from markers import SETTING, expected
+from markers import LIBRARY_FIXTURES, SETTING, expected
 
 FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>ASF\d{3}) (?P<message>.*)$")
 
@@ -87,6 +87,8 @@ def unit_settings(unit: Path) -> tuple[tuple[str, str], ...]:
 def fixture_groups() -> dict[tuple[tuple[str, str], ...], list[Path]]:
     groups: dict[tuple[tuple[str, str], ...], list[Path]] = defaultdict(list)
     for unit in sorted(FIXTURES.iterdir()):
+        if unit.name in LIBRARY_FIXTURES:
+            continue
         if unit.suffix == ".py" or (unit.is_dir() and any(unit.rglob("*.py"))):
             groups[unit_settings(unit)].append(unit)
     return groups

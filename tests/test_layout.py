@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
      "asyncsafe.projectinfo.root"),
     ("asyncsafe.engine", "asyncsafe.engine.input", "asyncsafe.engine.cache", "asyncsafe.projectinfo"),
     ("asyncsafe.engine.tree",),
-    ("asyncsafe.engine.facts", "asyncsafe.django"),
+    ("asyncsafe.engine.facts", "asyncsafe.django", "asyncsafe.library"),
     ("asyncsafe.rules",),
     ("asyncsafe.run", "asyncsafe.fix"),
     ("asyncsafe.report", "asyncsafe.cli", "asyncsafe.flake8_plugin", "asyncsafe.docs", "asyncsafe.__main__",

@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="use this pyproject.toml (or asyncsafe .toml) instead of searching")
     settings.add_argument("--django-version", type=_version, metavar="X.Y",
                           help="Django version whose async API to suggest (default: installed, else newest)")
+    settings.add_argument("--python", metavar="PYTHON",
+                          help="the project's interpreter, whose installed libraries are analyzed (ASF8xx)")
     settings.add_argument("--target-version", type=_target, metavar="pyXY",
                           help="Python version the files are written for, py310..py314 "
                                "(default: requires-python's lower bound, else the newest)")
@@ -232,6 +234,9 @@ def _overrides(args: argparse.Namespace) -> Callable[[Settings], Settings]:
         if args.target_version:
             overrides["target_version"] = args.target_version
             sources["target-version"] = "--target-version"
+        if args.python:
+            overrides["python"] = str(Path(args.python).absolute())
+            sources["python"] = "--python"
         return replace(settings, sources=sources, **overrides)  # type: ignore[arg-type]
 
     return apply

@@ -121,6 +121,24 @@ def _safe_calls(value: Any, where: str) -> tuple[str, ...]:
     return tuple(_name_pattern(pattern, where) for pattern in value)
 
 
+def _model_bases(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(
+            f"{where}: expected a list of class names (e.g. \"django_lifecycle.LifecycleModel\"), "
+            f"got {value!r}"
+        )
+    return tuple(_name_pattern(pattern, where) for pattern in value)
+
+
+def _python(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        raise ConfigError(
+            f"{where}: expected the path of the project's Python interpreter "
+            f"(e.g. \".venv/bin/python\"), got {value!r}"
+        )
+    return value.strip()
+
+
 # What the cache backend does, by `cache-backend` value: True = I/O (ASF230 becomes a default
 # rule), False = none (ASF230 never reports). Unset: ASF230 stays opt-in.
 CACHE_BACKENDS = {
@@ -182,6 +200,8 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "safe-calls": ("safe_calls", _safe_calls),
     "cache-backend": ("cache_backend", _cache_backend),
     "max-depth": ("max_depth", _max_depth),
+    "model-bases": ("model_bases", _model_bases),
+    "python": ("python", _python),
     "cache-dir": ("cache_dir", _cache_dir),
     "max-file-size": ("max_file_size", _file_size),
     "target-version": ("target_version", _target_version),
@@ -236,6 +256,8 @@ class Settings:
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
     safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
+    model_bases: tuple[str, ...] = ()  # third-party classes whose subclasses are Django models
+    python: str | None = None  # the project's interpreter: where third-party source is read (ASF8xx)
     cache_dir: str | None = None  # relative to the root; unset: $ASYNCSAFE_CACHE_DIR or the default
     project_root: str | None = None  # None: ``root``
     target_version: str | None = None  # "3.12": the grammar files are parsed with; None: newest
@@ -298,9 +320,13 @@ class Settings:
         ``Type.method``) non-blocking: no catalog or transitive finding may come from it."""
         return bool(self.safe_calls) and _compiled(self.safe_calls).fullmatch(name) is not None
 
+    def is_model_base(self, name: str) -> bool:
+        """Whether ``model-bases`` names this canonical class name (a third-party model base)."""
+        return bool(self.model_bases) and _compiled(self.model_bases).fullmatch(name) is not None
+
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
-        configured = f"{self.blocking_calls}|{self.safe_calls}"
+        configured = f"{self.blocking_calls}|{self.safe_calls}|{self.model_bases}|{self.python}"
         project = f"{self.target_version}|{self.src_roots}"
         return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}|{project}"
 

@@ -7,11 +7,9 @@ re-exports to their definitions; classes outside the project are known by canoni
 
 from __future__ import annotations
 
-import ast
-import builtins
 from dataclasses import dataclass
 
-from asyncsafe.django.index import ModelIndex
+from asyncsafe.django.index import ModelIndex, builtin_name
 
 MOST_ANCESTORS = 64
 
@@ -42,15 +40,9 @@ def ancestry(index: ModelIndex, qualname: str) -> Ancestry:
             continue
         cls, summary = found
         for base in cls.bases:
-            name = index.resolve_in(summary, base) or _builtin(base)
+            name = index.resolve_in(summary, base) or builtin_name(base)
             if name is None:
                 complete = False
             else:
                 pending.append(name)
     return Ancestry(tuple(names), complete, tuple(external))
-
-
-def _builtin(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name) and hasattr(builtins, node.id):
-        return f"builtins.{node.id}"
-    return None

@@ -23,6 +23,7 @@ and every process-pool worker can also rebuild it cheaply from the same ``Projec
 from __future__ import annotations
 
 import ast
+import builtins
 
 from asyncsafe.django.methods import MethodReader
 from asyncsafe.django.prefilter import ProjectText
@@ -31,6 +32,7 @@ from asyncsafe.django.schema import (
     BUILTIN_MODELS,
     DEFAULT_USER_MODEL,
     EXTERNAL_ALIASES,
+    FILE_FIELDS,
     GET_USER_MODEL,
     MANAGER_ROOTS,
     MODEL_ROOTS,
@@ -188,9 +190,12 @@ class ModelIndex:
         return self._is_model[qualname]
 
     def _build_model(self, cls: ClassSummary, summary: ModuleSummary) -> Model | None:
-        bases = [b for b in (self.resolve_in(summary, base) for base in cls.bases) if b]
+        resolved = [self.resolve_in(summary, base) or builtin_name(base) for base in cls.bases]
+        bases = [b for b in resolved if b]
         parents = [m for m in (self.model(b) for b in bases) if m is not None]
-        if not parents and not any(b in MODEL_ROOTS or b in THIRD_PARTY_MODEL_BASES for b in bases):
+        if not parents and not any(self._is_model_root(b) for b in bases) and not (
+            self._unresolved_base(resolved) and _declares_model(cls, summary, self)
+        ):
             return None
         model = Model(
             cls.qualname,
@@ -202,6 +207,7 @@ class ModelIndex:
         for parent in reversed(parents):  # the first base wins, as in Python's MRO
             model.fields |= parent.fields
             model.primary_keys |= parent.primary_keys
+            model.files.update(parent.files)
             model.relations.update(parent.relations)
             if parent.abstract:  # abstract fields are copied into each concrete child's table
                 model.declared |= parent.declared
@@ -212,6 +218,21 @@ class ModelIndex:
             self._read_attribute(model, own_managers, name, value, summary)
         model.managers = {**own_managers, **{k: v for k, v in model.managers.items() if k not in own_managers}}
         return model
+
+    def _is_model_root(self, base: str) -> bool:
+        return (
+            base in MODEL_ROOTS
+            or base in THIRD_PARTY_MODEL_BASES
+            or self.project.settings.is_model_base(base)
+        )
+
+    def _unresolved_base(self, bases: list[str | None]) -> bool:
+        """Some base is not a project class: a name asyncsafe cannot read (a third-party class
+        such as ``django_lifecycle.LifecycleModel``) or an expression it cannot resolve."""
+        return any(
+            base is None or (not base.startswith("builtins.") and self.class_summary(base) is None)
+            for base in bases
+        )
 
     def _read_attribute(
         self,
@@ -230,6 +251,8 @@ class ModelIndex:
             model.declared |= {name}
         elif callee is not None and callee.rsplit(".", 1)[-1].endswith("Field"):
             model.fields |= {name}
+            if callee in FILE_FIELDS:
+                model.files[name] = FILE_FIELDS[callee]
             if _keyword_is_true(value, "primary_key"):
                 model.primary_keys |= {name}
         else:
@@ -531,6 +554,42 @@ class ModelIndex:
             if found is not None and name in found[0].attributes:
                 return found[0].attributes[name], found[1]
         return None
+
+
+# Meta options only a model's Meta has (Django 5.2 django/db/models/options.py DEFAULT_NAMES;
+# `abstract` and `verbose_name` are left out: factory_boy and other libraries' Metas use them).
+MODEL_META_OPTIONS = frozenset(
+    {
+        "db_table", "db_table_comment", "db_tablespace", "ordering", "unique_together",
+        "index_together", "indexes", "constraints", "get_latest_by", "order_with_respect_to",
+        "app_label", "permissions", "default_permissions", "proxy", "managed",
+        "default_related_name", "base_manager_name", "default_manager_name", "select_on_save",
+        "required_db_features", "required_db_vendor",
+    }
+)
+MODEL_FIELD_MODULES = ("django.db.models.", "django.contrib.postgres.fields.", "django.contrib.gis.db.models.")
+
+
+def builtin_name(node: ast.expr) -> str | None:
+    """``builtins.object`` for a base written ``object`` (a name no import binds)."""
+    if isinstance(node, ast.Name) and hasattr(builtins, node.id):
+        return f"builtins.{node.id}"
+    return None
+
+
+def _declares_model(cls: ClassSummary, summary: ModuleSummary, index: ModelIndex) -> bool:
+    """A class whose base asyncsafe cannot read is a model when it declares Django model fields
+    (``x = models.CharField(...)``) or has a ``Meta`` with model options (and no ``model``:
+    forms, serializers and factories name theirs)."""
+    if "model" not in cls.meta and MODEL_META_OPTIONS.intersection(cls.meta):
+        return True
+    for value in cls.attributes.values():
+        callee = index.resolve_in(summary, value.func) if isinstance(value, ast.Call) else None
+        if callee and callee.startswith(MODEL_FIELD_MODULES) and (
+            callee.endswith("Field") or callee in RELATION_FIELDS
+        ):
+            return True
+    return False
 
 
 def _relation(name: str, kind: RelationKind, call: ast.Call, summary: ModuleSummary) -> Relation:

@@ -272,7 +272,8 @@ class OrmTypes:
     def _instance_attribute(self, receiver: Instance, model: Model, name: str) -> Value | None:
         relation = self.index.relation(model, name)
         if relation is None:
-            return None
+            file_type = model.files.get(name)
+            return Instance(file_type) if file_type else None
         target = self.index.target(model, relation)
         loaded = self.loaded(receiver)
         origin = hash((receiver, name))

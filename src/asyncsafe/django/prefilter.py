@@ -103,10 +103,11 @@ class ProjectText:
         if self._django_names is None:
             self.classes_named("")
             words = {name: set(IDENTIFIER.findall(" ".join(texts))) for name, texts in self._bases.items()}
+            base_words = DJANGO_BASE_WORDS + self._configured_base_words()
             found = {
                 name
                 for name, texts in self._bases.items()
-                if any(word in text for text in texts for word in DJANGO_BASE_WORDS)
+                if any(word in text for text in texts for word in base_words)
             }
             grown = True
             while grown:
@@ -115,6 +116,11 @@ class ProjectText:
                 grown = bool(more)
             self._django_names = frozenset(found)
         return qualname.rsplit(".", 1)[-1] in self._django_names
+
+    def _configured_base_words(self) -> tuple[str, ...]:
+        """The class names of ``model-bases`` (wildcards dropped): their subclasses may be models."""
+        names = (pattern.rsplit(".", 1)[-1] for pattern in self.project.settings.model_bases)
+        return tuple(word for word in (re.sub(r"[*?\[\]!]", "", name) for name in names) if word)
 
     def modules_naming(self, word: str) -> list[str]:
         """Modules whose relation fields point at ``word`` or whose classes derive from it.

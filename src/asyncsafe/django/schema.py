@@ -57,6 +57,13 @@ EXTERNAL_ALIASES = {
     "django.db.models.fields.related.OneToOneField": "django.db.models.OneToOneField",
     "django.db.models.fields.related.ManyToManyField": "django.db.models.ManyToManyField",
 }
+# Django's own file fields and the FieldFile class their attribute holds on an instance.
+FILE_FIELDS = {
+    "django.db.models.FileField": "django.db.models.fields.files.FieldFile",
+    "django.db.models.fields.files.FileField": "django.db.models.fields.files.FieldFile",
+    "django.db.models.ImageField": "django.db.models.fields.files.ImageFieldFile",
+    "django.db.models.fields.files.ImageField": "django.db.models.fields.files.ImageFieldFile",
+}
 USER_MODEL_SETTING = "django.conf.settings.AUTH_USER_MODEL"
 GET_USER_MODEL = "django.contrib.auth.get_user_model"
 DEFAULT_USER_MODEL = "django.contrib.auth.models.User"
@@ -144,6 +151,7 @@ class Model:
     abstract: bool = False
     fields: frozenset[str] = frozenset()  # concrete, non-relation fields
     primary_keys: frozenset[str] = frozenset()
+    files: dict[str, str] = field(default_factory=dict)  # FileField/ImageField -> its FieldFile type
     relations: dict[str, Relation] = field(default_factory=dict)  # forward, incl. inherited
     declared: frozenset[str] = frozenset()  # relations stored in this model's own table
     managers: dict[str, ManagerSpec] = field(default_factory=dict)  # in declaration order

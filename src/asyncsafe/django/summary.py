@@ -8,6 +8,7 @@ Expressions stay ``ast`` nodes (picklable) and are interpreted by the index on d
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asyncsafe.engine.input.modules import resolve_relative
@@ -48,16 +49,24 @@ class ModuleSummary:
 
     def resolve(self, node: ast.expr) -> str | None:
         """The canonical dotted name a ``Name``/``Attribute`` chain refers to in this module."""
-        if isinstance(node, ast.Name):
-            if node.id in self.imports:
-                return self.imports[node.id]
-            if node.id in self.classes or node.id in self.assigns:
-                return f"{self.module}.{node.id}"
-            return None
-        if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value)
-            return f"{base}.{node.attr}" if base else None
+        return resolve_chain(node, self._name)
+
+    def _name(self, name: str) -> str | None:
+        if name in self.imports:
+            return self.imports[name]
+        if name in self.classes or name in self.assigns:
+            return f"{self.module}.{name}"
         return None
+
+
+def resolve_chain(node: ast.expr, name_of: Callable[[str], str | None]) -> str | None:
+    """``a.b.c`` with ``a`` resolved by ``name_of`` (a module's import table), else None."""
+    if isinstance(node, ast.Name):
+        return name_of(node.id)
+    if isinstance(node, ast.Attribute):
+        base = resolve_chain(node.value, name_of)
+        return f"{base}.{node.attr}" if base else None
+    return None
 
 
 def summarize(module: str, is_package: bool, text: str) -> ModuleSummary | None:

@@ -20,6 +20,7 @@ def load_rules() -> tuple[type[Checker], ...]:
         django_web,
         event_loop,
         flow,
+        library,
         sdk,
         stdlib_http,
         transitive,
@@ -33,6 +34,7 @@ def load_rules() -> tuple[type[Checker], ...]:
         *django_orm.CHECKERS,
         *django_web.CHECKERS,
         *sdk.CHECKERS,
+        *library.CHECKERS,
         *transitive.CHECKERS,
         *flow.CHECKERS,
         *event_loop.CHECKERS,
@@ -46,10 +48,12 @@ def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     from asyncsafe.django.returns import ReturnTypes
     from asyncsafe.engine.facts.project_types import ProjectTypes
     from asyncsafe.rules import django_web
+    from asyncsafe.rules.library import LibraryTypes
+    from asyncsafe.rules.third_party import ThirdPartyAsyncTypes
 
     # ProjectTypes last: what Django knows of a project class wins over "a project class";
     # ReturnTypes before it: what a project function returns wins over "a coroutine".
-    return (OrmTypes, *django_web.PROVIDERS, ReturnTypes, ProjectTypes)
+    return (OrmTypes, *django_web.PROVIDERS, ThirdPartyAsyncTypes, LibraryTypes, ReturnTypes, ProjectTypes)
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,7 @@ CODES: dict[str, bool] = {
     'ASF250': True,
     'ASF251': True,
     'ASF252': True,
+    'ASF260': True,
     'ASF301': True,
     'ASF302': True,
     'ASF303': True,
@@ -56,6 +57,8 @@ CODES: dict[str, bool] = {
     'ASF419': True,
     'ASF420': True,
     'ASF421': True,
+    'ASF422': True,
+    'ASF423': True,
     'ASF490': False,
     'ASF491': False,
     'ASF492': False,
@@ -75,4 +78,6 @@ CODES: dict[str, bool] = {
     'ASF604': True,
     'ASF605': True,
     'ASF606': True,
+    'ASF801': True,
+    'ASF890': False,
 }

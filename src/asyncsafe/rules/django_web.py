@@ -184,6 +184,27 @@ register(
         """,
     ),
     RuleSpec(
+        code="ASF260",
+        name="blocking-file-storage",
+        summary="Django file storage (default_storage, storages[...], FieldFile, File.chunks) in async code",
+        why=(
+            "Django has no async storage API through 6.1. default_storage.save/open/exists/"
+            "delete/listdir/size, a FieldFile's read/open/save/delete and File.chunks() read or "
+            "write the disk (FileSystemStorage) or wait on the network (django-storages' S3, GCS, "
+            f"Azure backends); FieldFile.save() and delete() also save the model. {UNGUARDED}"
+        ),
+        example="""
+            async def upload(request):
+                name = default_storage.save("avatars/a.png", request.FILES["avatar"])
+                data = profile.avatar.read()
+        """,
+        fix="""
+            async def upload(request):
+                name = await sync_to_async(default_storage.save)("avatars/a.png", request.FILES["avatar"])
+                data = await sync_to_async(profile.avatar.read)()
+        """,
+    ),
+    RuleSpec(
         code="ASF230",
         name="blocking-cache-call",
         summary="sync django.core.cache calls in async code (on by default with cache-backend)",

@@ -417,6 +417,48 @@ register(
         """,
     ),
     RuleSpec(
+        code="ASF422",
+        name="blocking-sqlalchemy",
+        summary="SQLAlchemy's sync Engine, Connection, Session or Query used inside async code",
+        why=(
+            "engine.connect() checks a connection out of the pool (opening one when the pool is "
+            "empty); execute, scalars, get, commit, flush and Query.all()/first() wait for the "
+            "database on the event loop thread. create_engine() and Session() do no I/O and are "
+            f"clean, and so is sqlalchemy.ext.asyncio. {FREEZES}"
+        ),
+        example="""
+            async def report(request):
+                with Session(engine) as session:
+                    rows = session.scalars(select(Order)).all()
+        """,
+        fix="""
+            async def report(request):
+                async with AsyncSession(async_engine) as session:
+                    rows = (await session.scalars(select(Order))).all()
+        """,
+    ),
+    RuleSpec(
+        code="ASF423",
+        name="blocking-feature-flag",
+        summary="django-waffle's flag_is_active/switch_is_active/sample_is_active inside async code",
+        why=(
+            "Each check reads the Django cache and, on a miss, the flag's model with "
+            "Model.objects.get(): a cache round trip and a database query on the event loop "
+            "thread (Django raises SynchronousOnlyOperation when the query runs). waffle has no "
+            f"async API. {FREEZES}"
+        ),
+        example="""
+            async def home(request):
+                if waffle.switch_is_active("new_home"):
+                    ...
+        """,
+        fix="""
+            async def home(request):
+                if await sync_to_async(waffle.switch_is_active)("new_home"):
+                    ...
+        """,
+    ),
+    RuleSpec(
         code="ASF490",
         name="sdk-client-setup",
         summary="building an SDK client (boto3.client, storage.Client) inside async code",

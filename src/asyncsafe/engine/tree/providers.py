@@ -108,6 +108,8 @@ class CatalogTypes:
         return None
 
     def subscript(self, value: Value, node: cst.Subscript) -> Value | None:
+        if isinstance(value, Ref) and value.qualname in self.catalog.instances:
+            value = Instance(self.catalog.instances[value.qualname])  # storages["media"]
         if isinstance(value, Instance):
             item = self.catalog.item(value.type_name)
             return Instance(item) if item else None
