@@ -17,6 +17,7 @@ from asyncsafe.config import (
     ConfigError,
     Settings,
     _django_version,
+    _settings_module,
     find_config,
     load_settings,
     validate_selector,
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="use this pyproject.toml (or asyncsafe .toml) instead of searching")
     settings.add_argument("--django-version", type=_version, metavar="X.Y",
                           help="Django version whose async API to suggest (default: installed, else newest)")
+    settings.add_argument("--settings", dest="settings_module", metavar="MODULE",
+                          help="the Django settings module the deployment runs with (default: what asgi.py, "
+                               "the server configuration or manage.py set)")
     settings.add_argument("--no-cache", action="store_true", help="do not read or write .asyncsafe_cache")
     settings.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
     fixes = check.add_argument_group("fixes")
@@ -156,6 +160,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["extend_exclude"] = (*settings.extend_exclude, *args.extend_exclude)
     if args.django_version:
         overrides["django_version"] = args.django_version
+    if args.settings_module:
+        overrides["settings_module"] = _settings_module(args.settings_module, "error: --settings")
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
 

@@ -115,6 +115,15 @@ def _cache_backend(value: Any, where: str) -> str:
     return value
 
 
+MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _settings_module(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not MODULE_NAME.fullmatch(value.strip()):
+        raise ConfigError(f"{where}: expected a dotted module name (e.g. \"config.settings.production\"), got {value!r}")
+    return value.strip()
+
+
 MAX_DEPTH_LIMIT = 50
 
 
@@ -140,6 +149,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "safe-calls": ("safe_calls", _safe_calls),
     "cache-backend": ("cache_backend", _cache_backend),
     "max-depth": ("max_depth", _max_depth),
+    "settings-module": ("settings_module", _settings_module),
 }
 
 
@@ -176,6 +186,7 @@ class Settings:
     django_version: str = field(default_factory=installed_django_version)
     cache_backend: str | None = None
     max_depth: int = 8  # calls followed from an async body into project sync helpers (ASF6xx)
+    settings_module: str | None = None  # the Django settings the deployment runs with (ASF7xx)
     root: str = "."
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
@@ -227,7 +238,8 @@ class Settings:
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
         configured = f"{self.blocking_calls}|{self.safe_calls}"
-        return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}"
+        deployed = self.settings_module or ""
+        return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}|{deployed}"
 
 
 @lru_cache(maxsize=16)

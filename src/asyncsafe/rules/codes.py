@@ -70,4 +70,11 @@ CODES: dict[str, bool] = {
     'ASF601': True,
     'ASF602': True,
     'ASF603': True,
+    'ASF701': True,
+    'ASF702': True,
+    'ASF703': True,
+    'ASF704': True,
+    'ASF705': True,
+    'ASF706': True,
+    'ASF790': False,
 }

@@ -1,0 +1,92 @@
+"""ASF7xx, the ASGI deployment: fixture projects in tests/deploy_projects checked by the real
+CLI and by flake8; every flagged line carries `# expect: CODE`, clean look-alikes carry none."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from markers import expected
+
+PROJECTS = Path(__file__).resolve().parent / "deploy_projects"
+NAMES = sorted(path.name for path in PROJECTS.iterdir() if path.is_dir())
+
+
+def markers(root: Path) -> Counter[tuple[str, int, str]]:
+    found: Counter[tuple[str, int, str]] = Counter()
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        for (line, code), count in expected(path.read_text(encoding="utf-8")).items():
+            found[(relative, line, code)] += count
+    return found
+
+
+def copy_project(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(PROJECTS / name, target)
+    return target
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cli_reports_exactly_the_marked_lines(name: str, tmp_path: Path) -> None:
+    root = copy_project(name, tmp_path)
+    result = run_cli("check", "--no-cache", "--format", "json", "--extend-select", "ASF790", ".", cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    got = Counter((d["path"], d["line"], d["code"]) for d in json.loads(result.stdout) if d["code"].startswith("ASF7"))
+    want = markers(root)
+    assert got == want, f"missing: {want - got}\nunexpected: {got - want}"
+
+
+@pytest.mark.parametrize("name", ["split", "wrapped"])
+def test_flake8_reports_the_same_lines(name: str, tmp_path: Path) -> None:
+    root = copy_project(name, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "ASF7", "--format", "%(path)s:%(row)d:%(code)s", "."],
+        cwd=root, capture_output=True, text=True, timeout=300,
+    )
+    got = Counter(tuple(line.removeprefix("./").split(":")) for line in result.stdout.splitlines())
+    want = Counter((path, str(line), code) for (path, line, code), n in markers(root).items() for _ in range(n))
+    assert got == want, result.stdout + result.stderr
+
+
+def test_messages_name_the_evidence(tmp_path: Path) -> None:
+    root = copy_project("split", tmp_path)
+    result = run_cli("check", "--no-cache", "-q", ".", cwd=root)
+    lines = result.stdout.splitlines()
+    conn = next(line for line in lines if " ASF701 " in line)
+    assert conn.startswith("config/settings/production.py:4:40: ASF701 database 'default' keeps its connection open for 600 seconds")
+    assert "Procfile:2 runs gunicorn -k uvicorn.workers.UvicornWorker config.asgi:application" in conn
+    ledger = next(line for line in lines if "LedgerMiddleware" in line)
+    assert "a class with a sync __call__ and no async_capable = True" in ledger
+
+
+def test_settings_override_picks_the_deployed_module(tmp_path: Path) -> None:
+    """--settings (or settings-module) replaces what asgi.py names: dev's CONN_MAX_AGE = 60 is
+    then the deployed value, and production's line is no longer the one served."""
+    root = copy_project("split", tmp_path)
+    result = run_cli("check", "--no-cache", "-q", "--select", "ASF701", "--settings", "config.settings.dev", ".", cwd=root)
+    assert [line.split(": ")[0] for line in result.stdout.splitlines()] == ["config/settings/dev.py:5:40"]
+    (root / "pyproject.toml").write_text('[tool.asyncsafe]\nsettings-module = "config.settings.dev"\n', encoding="utf-8")
+    configured = run_cli("check", "--no-cache", "-q", "--select", "ASF701", ".", cwd=root)
+    assert configured.stdout == result.stdout
+    bad = run_cli("check", "--no-cache", "--settings", "config/settings.py", ".", cwd=root)
+    assert bad.returncode == 2 and "dotted module name" in bad.stderr
+
+
+def test_computed_values_are_never_guessed(tmp_path: Path) -> None:
+    root = copy_project("split", tmp_path)
+    production = root / "config/settings/production.py"
+    text = production.read_text(encoding="utf-8")
+    production.write_text(text.replace("= 600", "= int(os.environ.get('AGE', '600'))"), encoding="utf-8")
+    result = run_cli("check", "--no-cache", "-q", "--select", "ASF701", ".", cwd=root)
+    assert result.returncode == 0, result.stdout
+    production.write_text(text.replace("DEBUG = False", "if DEBUG:\n    MIDDLEWARE = []"), encoding="utf-8")
+    unknown = run_cli("check", "--no-cache", "-q", "--select", "ASF702", ".", cwd=root)
+    assert "production.py" not in unknown.stdout and "base.py" not in unknown.stdout, unknown.stdout
