@@ -9,9 +9,9 @@ from pathlib import Path
 
 from asyncsafe.config import OPTIONS, Settings
 from asyncsafe.diagnostics import Diagnostic
-from asyncsafe.engine.analyze import analyze_source
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.source import Source, decode_source
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.source import Source, decode_source
+from asyncsafe.run.analyze import analyze_source
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>ASF\d{3}(?:\s*,\s*ASF\d{3})*)")
 SETTING = re.compile(r"^#\s*settings:\s*(?P<key>[\w-]+)\s*=\s*(?P<value>.+)$")

@@ -7,8 +7,8 @@ and touch nothing but lines that hold findings, plus inserted import lines.
 from __future__ import annotations
 
 from asyncsafe.config import Settings
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.source import Source
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.source import Source
 from asyncsafe.fix import fix_source
 
 

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 BAD = "import time\n\n\nasync def view(request):\n    time.sleep(1)\n"

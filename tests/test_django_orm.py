@@ -10,20 +10,21 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from conftest import FIXTURES, run_cli
+from markers import fixture_settings
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import Settings
 from asyncsafe.django.index import ModelIndex
 from asyncsafe.django.orm import QUERYSET, OrmTypes
 from asyncsafe.django.schema import RelationKind
-from asyncsafe.engine.analyze import analyze_source, build_context
-from asyncsafe.engine.events import Finding
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.source import Source
-from asyncsafe.engine.walker import Walker
-from asyncsafe.rules import load_rules
-from conftest import FIXTURES, run_cli
-from markers import fixture_settings
+from asyncsafe.engine.facts.context import build_context
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.source import Source
+from asyncsafe.engine.tree.events import Finding
+from asyncsafe.engine.tree.walker import Walker
+from asyncsafe.rules import ruleset
+from asyncsafe.run.analyze import analyze_source
 
 ALL = Settings(select=("ALL",))
 FIXTURE_PROJECT = FIXTURES / "django_orm"
@@ -70,8 +71,10 @@ def findings(
     path = package / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     module = cst.parse_module(path.read_text(encoding="utf-8"))
-    ctx = build_context(str(path), settings, builtin_catalog(), Project(str(package), settings))
-    Walker(ctx, [checker(ctx) for checker in load_rules()]).run(module)
+    ctx = build_context(
+        str(path), settings, builtin_catalog(), ruleset(), Project(str(package), settings, rules=ruleset())
+    )
+    Walker(ctx, ruleset().instantiate(ctx)).run(module)
     return module, ctx.findings
 
 
@@ -264,7 +267,9 @@ def test_index_pickles_for_worker_processes() -> None:
 # --- the provider's API ------------------------------------------------------------------------------
 def test_provider_api_for_other_rules() -> None:
     path = FIXTURE_PROJECT / "views.py"
-    ctx = build_context(str(path), ALL, builtin_catalog(), Project(str(FIXTURE_PROJECT), ALL))
+    ctx = build_context(
+        str(path), ALL, builtin_catalog(), ruleset(), Project(str(FIXTURE_PROJECT), ALL, rules=ruleset())
+    )
     orm = OrmTypes.of(ctx)
     resolve = ctx.resolver.resolve
     Walker(ctx, []).run(cst.parse_module(path.read_text(encoding="utf-8")))  # module bindings

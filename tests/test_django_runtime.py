@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import ROOT, run_cli
 
 django = pytest.importorskip("django")
@@ -499,7 +498,6 @@ def _configure(settings: Any, root: Path) -> None:
 def _create_tables_and_user() -> Any:
     from django.contrib.auth.models import User
     from django.core.management import call_command
-
     from proofapp.models import Author, Book  # type: ignore[import-not-found]
 
     call_command("migrate", run_syncdb=True, verbosity=0)
@@ -519,7 +517,6 @@ def _run_view(proof: Proof, case: Case) -> str:
     """Serve the case's view through the ASGI stack and say what Django's guard did."""
     from django.core.exceptions import SynchronousOnlyOperation
     from django.test import AsyncClient
-
     from proofapp import probes  # type: ignore[import-not-found]
 
     client = AsyncClient()

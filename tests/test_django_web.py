@@ -10,12 +10,13 @@ import pytest
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import ConfigError, Settings, load_settings
-from asyncsafe.engine.analyze import analyze_source, build_context
-from asyncsafe.engine.events import Finding
-from asyncsafe.engine.runner import run
-from asyncsafe.engine.source import Source
-from asyncsafe.engine.walker import Walker
-from asyncsafe.rules import load_rules
+from asyncsafe.engine.facts.context import build_context
+from asyncsafe.engine.input.source import Source
+from asyncsafe.engine.tree.events import Finding
+from asyncsafe.engine.tree.walker import Walker
+from asyncsafe.rules import ruleset
+from asyncsafe.run.analyze import analyze_source
+from asyncsafe.run.runner import run
 
 CODE = cst.Module(body=[])
 
@@ -24,8 +25,8 @@ def findings(text: str, version: str = "6.1", **options: object) -> list[Finding
     """Every finding (async and sync) with its fix, straight from one walk."""
     module = cst.parse_module(textwrap.dedent(text))
     settings = Settings(select=("ALL",), django_version=version, **options)  # type: ignore[arg-type]
-    ctx = build_context("views.py", settings, builtin_catalog())
-    Walker(ctx, [checker(ctx) for checker in load_rules()]).run(module)
+    ctx = build_context("views.py", settings, builtin_catalog(), ruleset())
+    Walker(ctx, ruleset().instantiate(ctx)).run(module)
     return [f for f in ctx.findings if f.function is not None and f.function.is_async]
 
 

@@ -9,10 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from markers import expected
 
 from asyncsafe.docs import codes_in, render
 from asyncsafe.rules.registry import all_rules
-from markers import expected
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_MD = ROOT / "docs" / "rules.md"

@@ -11,13 +11,13 @@ from typing import TypeVar
 
 import libcst as cst
 import pytest
+from conftest import run_cli
 
 from asyncsafe.config import Settings
-from asyncsafe.rules import rewrites
-from asyncsafe.engine.events import Fix
-from asyncsafe.engine.source import Source, read_source
+from asyncsafe.engine.input.source import Source, read_source
+from asyncsafe.engine.tree.events import Fix
 from asyncsafe.fix import FileChange, apply_fixes, fix_source, write_atomically
-from conftest import run_cli
+from asyncsafe.rules import rewrites
 
 N = TypeVar("N", bound=cst.CSTNode)
 
@@ -519,7 +519,7 @@ def test_catalog_entries_attach_method_and_loop_fixes() -> None:
 
     from asyncsafe.catalog import Catalog, load_catalog_data
     from asyncsafe.docs import render
-    from asyncsafe.engine.analyze import analyze_source
+    from asyncsafe.run.analyze import analyze_source
 
     catalog = Catalog()
     load_catalog_data(catalog, [("feeds.toml", tomllib.loads(FEED_CATALOG))])

@@ -7,13 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-
-from asyncsafe.config import load_settings
-from asyncsafe.engine.runner import FixMode, run
-from asyncsafe.engine.source import Source, read_source
-from asyncsafe.fix import fix_source
 from conftest import FIXTURES, run_cli
 from roundtrip import roundtrip_problems
+
+from asyncsafe.config import load_settings
+from asyncsafe.engine.input.source import Source, read_source
+from asyncsafe.fix import fix_source
+from asyncsafe.run.runner import FixMode, run
 
 SETTINGS = load_settings(None)
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.py"))

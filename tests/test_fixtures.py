@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from markers import actual, expected, found, load
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -13,7 +13,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, run_cli
 from markers import SETTING, expected
 

@@ -17,17 +17,17 @@ import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-
-from asyncsafe.config import load_settings
-from asyncsafe.engine.guard import is_internal
-from asyncsafe.engine.prefilter import might_hold_async
-from asyncsafe.engine.runner import _check_bytes
-from asyncsafe.engine.source import Source
 from conftest import run_cli
 from generated import PROFILE, examples, grammar_modules, snippet_modules
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from roundtrip import roundtrip_problems
+
+from asyncsafe.config import load_settings
+from asyncsafe.engine.input.prefilter import might_hold_async
+from asyncsafe.engine.input.source import Source
+from asyncsafe.run.guard import is_internal
+from asyncsafe.run.runner import _check_bytes
 
 settings.load_profile(PROFILE)
 SETTINGS = load_settings(None)

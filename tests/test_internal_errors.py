@@ -1,6 +1,6 @@
 """An internal error in one rule (or in the engine) on one file costs that rule on that file only.
 
-The CLI tests inject the failure with ``ASYNCSAFE_TEST_FAIL`` (see ``engine/guard.py``), which goes
+The CLI tests inject the failure with ``ASYNCSAFE_TEST_FAIL`` (see ``run/guard.py``), which goes
 through the installed console script, the process pool and the real checker dispatch; the
 in-process tests make a real checker method (or the walker) raise.
 """
@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from asyncsafe import __version__
 from asyncsafe.config import load_settings
-from asyncsafe.engine import walker
-from asyncsafe.engine.runner import FixMode, run
+from asyncsafe.engine.tree import walker
 from asyncsafe.rules.django_orm import DjangoOrmChecker
-from conftest import run_cli
+from asyncsafe.run.runner import FixMode, run
 
 MODELS = "from django.db import models\n\n\nclass Book(models.Model):\n    title = models.CharField(max_length=10)\n"
 VIEW = (

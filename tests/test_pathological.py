@@ -13,7 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
 
 GOOD = "import time\n\n\nasync def good(request):\n    time.sleep(1)\n"

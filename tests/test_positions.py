@@ -1,4 +1,4 @@
-"""``engine/positions.py`` positions reported nodes exactly as libcst's ``PositionProvider`` does,
+"""``engine/tree/positions.py`` positions reported nodes exactly as libcst's ``PositionProvider`` does,
 without positioning every node of the module."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from asyncsafe.engine.positions import spans
+from asyncsafe.engine.tree.positions import spans
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").rglob("*.py"))
 ODD_LAYOUT = (  # CRLF and LF mixed, a form feed, a continuation, tab indentation

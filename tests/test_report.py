@@ -9,9 +9,9 @@ from typing import Any
 
 import jsonschema
 import pytest
+from conftest import run_cli
 
 from asyncsafe.rules.registry import all_rules
-from conftest import run_cli
 
 SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 

@@ -8,9 +8,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from asyncsafe.config import Settings, load_settings
-from conftest import run_cli
 
 VIEWS = """
     import legacy_client

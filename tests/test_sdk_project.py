@@ -6,9 +6,10 @@ import json
 import textwrap
 from pathlib import Path
 
+from conftest import run_cli
+
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.rules.registry import all_rules
-from conftest import run_cli
 
 MODULES = {
     "proj/__init__.py": "",

@@ -11,17 +11,18 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from markers import actual, load
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import ConfigError, Settings, load_settings
-from asyncsafe.engine import runner
-from asyncsafe.engine.analyze import analyze_source, build_context
-from asyncsafe.engine.callgraph import CallGraph
-from asyncsafe.engine.events import Finding
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.walker import Walker
-from asyncsafe.rules import load_rules
-from markers import actual, load
+from asyncsafe.engine.facts.callgraph import CallGraph
+from asyncsafe.engine.facts.context import build_context
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.tree.events import Finding
+from asyncsafe.engine.tree.walker import Walker
+from asyncsafe.rules import ruleset
+from asyncsafe.run import runner
+from asyncsafe.run.analyze import analyze_source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PROJECT = FIXTURES / "transitive_project"
@@ -269,8 +270,8 @@ def test_results_do_not_depend_on_which_file_is_checked_first() -> None:
 # --- fixes -------------------------------------------------------------------------------------
 def findings_in(code: str) -> tuple[cst.Module, list[Finding]]:
     tree = cst.parse_module(code)
-    ctx = build_context("snippet.py", Settings(select=("ALL",)), builtin_catalog())
-    Walker(ctx, [checker(ctx) for checker in load_rules()]).run(tree)
+    ctx = build_context("snippet.py", Settings(select=("ALL",)), builtin_catalog(), ruleset())
+    Walker(ctx, ruleset().instantiate(ctx)).run(tree)
     return tree, ctx.findings
 
 
@@ -376,10 +377,10 @@ def test_cached_facts_depend_on_the_content_of_what_they_read(tmp_path: Path) ->
     settings = Settings(root=str(root))
 
     def cached_services() -> object:
-        graph = Project(str(root), settings, use_cache=True).facts("asyncsafe.callgraph", CallGraph)
+        graph = Project(str(root), settings, use_cache=True, rules=ruleset()).facts("asyncsafe.callgraph", CallGraph)
         return graph._load("transitive_project.services")
 
-    project = Project(str(root), settings, use_cache=True)
+    project = Project(str(root), settings, use_cache=True, rules=ruleset())
     assert project.facts("asyncsafe.callgraph", CallGraph).body("transitive_project.services", "retry")
     assert cached_services() is not None
     models = root / "transitive_project" / "models.py"

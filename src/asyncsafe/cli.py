@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_CLEAN
     except Exception as exc:  # not tied to one file (those are caught per file): still one line
-        from asyncsafe.engine.guard import file_error
+        from asyncsafe.run.guard import file_error
 
         error = file_error("asyncsafe", exc, "the run")
         print(error, file=sys.stderr)
@@ -166,8 +166,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from asyncsafe.engine.runner import FixMode, run
     from asyncsafe.report import FORMATS, fixed_line, statistics, summary
+    from asyncsafe.run.runner import FixMode, run
 
     try:
         settings = _settings(args)

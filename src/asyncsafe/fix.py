@@ -20,11 +20,11 @@ import libcst as cst
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.analyze import analyze_source
-from asyncsafe.engine.events import Fix
-from asyncsafe.engine.noqa import apply_noqa, drop_ignored
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.source import Source
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.source import Source
+from asyncsafe.engine.tree.events import Fix
+from asyncsafe.run.analyze import analyze_source
+from asyncsafe.run.noqa import apply_noqa, drop_ignored
 
 
 @dataclass(frozen=True)

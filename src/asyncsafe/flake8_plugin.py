@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from asyncsafe import __version__
 from asyncsafe.config import OPTIONS, ConfigError, Settings, find_config, load_settings
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.analyze import analyze_source
-from asyncsafe.engine.guard import file_error, is_internal
-from asyncsafe.engine.noqa import drop_ignored
-from asyncsafe.engine.prefilter import might_hold_async
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.source import Source
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.prefilter import might_hold_async
+from asyncsafe.engine.input.source import Source
 from asyncsafe.rules.registry import all_rules
+from asyncsafe.run.analyze import analyze_source
+from asyncsafe.run.guard import file_error, is_internal
+from asyncsafe.run.noqa import drop_ignored
 
 if sys.version_info >= (3, 11):
     import tomllib

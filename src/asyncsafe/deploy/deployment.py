@@ -16,7 +16,7 @@ from asyncsafe.deploy.values import KnownList, Where, literal_text
 
 if TYPE_CHECKING:
     from asyncsafe.config import Settings
-    from asyncsafe.engine.project import Project
+    from asyncsafe.engine.facts.project import Project
 
 # An async view or async middleware: ``async def f(request`` / ``async def __call__(self, request``.
 ASYNC_VIEW = re.compile(r"^[ \t]*async[ \t]+def[ \t]+(\w+)[ \t]*\([ \t]*(?:self[ \t]*,[ \t]*)?request\b", re.MULTILINE)

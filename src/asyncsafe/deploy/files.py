@@ -9,10 +9,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from asyncsafe.engine.source import Source, read_source
+from asyncsafe.engine.input.source import Source, read_source
 
 if TYPE_CHECKING:
-    from asyncsafe.engine.project import Project
+    from asyncsafe.engine.facts.project import Project
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from asyncsafe.engine.modules import resolve_relative
+from asyncsafe.engine.input.modules import resolve_relative
 
 
 def imported_module(statement: ast.ImportFrom, module: str, is_package: bool) -> str:

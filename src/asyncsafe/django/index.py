@@ -26,7 +26,6 @@ import ast
 
 from asyncsafe.django.methods import MethodReader
 from asyncsafe.django.prefilter import ProjectText
-from asyncsafe.engine.reads import recorded
 from asyncsafe.django.schema import (
     BUILTIN_BY_LABEL,
     BUILTIN_MODELS,
@@ -35,10 +34,10 @@ from asyncsafe.django.schema import (
     GET_USER_MODEL,
     MANAGER_ROOTS,
     MODEL_ROOTS,
-    THIRD_PARTY_MODEL_BASES,
     QUERYSET_ROOTS,
     RELATION_FIELDS,
     REVERSE_OF,
+    THIRD_PARTY_MODEL_BASES,
     USER_MODEL_SETTING,
     ManagerSpec,
     MethodKind,
@@ -47,8 +46,8 @@ from asyncsafe.django.schema import (
     RelationKind,
 )
 from asyncsafe.django.summary import ClassSummary, Function, ModuleSummary, summarize
-from asyncsafe.engine.project import Project
-
+from asyncsafe.engine.cache.reads import recorded
+from asyncsafe.engine.facts.project import Project
 
 MODEL_INDEX = "django.model-index"
 # The text scans over every file: whoever asks them depends on what they extract from all files.

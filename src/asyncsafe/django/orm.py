@@ -38,11 +38,11 @@ from asyncsafe.django.index import ModelIndex
 from asyncsafe.django.methods import EVALUATING_METHODS, LAZY_METHODS
 from asyncsafe.django.schema import ManagerSpec, MethodKind, Model, RelationKind
 from asyncsafe.django.summary import ModuleSummary
-from asyncsafe.engine.awaitables import ASYNC_ITERATOR, COROUTINE
-from asyncsafe.engine.events import FileContext
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.scopes import Resolver, Scope, ScopeKind
-from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.tree.awaitables import ASYNC_ITERATOR, COROUTINE
+from asyncsafe.engine.tree.events import FileContext
+from asyncsafe.engine.tree.scopes import Resolver, Scope, ScopeKind
+from asyncsafe.engine.tree.values import UNKNOWN, Instance, Member, Ref, Value
 
 QUERYSET = "django.db.models.query.QuerySet"
 MANAGER = "django.db.models.manager.Manager"

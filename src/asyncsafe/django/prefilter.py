@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from asyncsafe.engine.project import Project
+from asyncsafe.engine.facts.project import Project
 
 # Names that may denote a class: top-level classes, managers made at module level
 # (`BookManager = M.from_queryset(QS)`) and plain aliases (`BaseView = generic.View`).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from asyncsafe.engine.modules import resolve_relative
+from asyncsafe.engine.input.modules import resolve_relative
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 

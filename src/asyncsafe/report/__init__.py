@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Callable
 
 from asyncsafe.diagnostics import Diagnostic
-from asyncsafe.engine.runner import RunResult
 from asyncsafe.report.github import github
 from asyncsafe.report.sarif import sarif
 from asyncsafe.rules.registry import all_rules
+from asyncsafe.run.runner import RunResult
 
 
 def text(result: RunResult) -> str:

@@ -6,7 +6,7 @@ Escaping follows the runner's rules: ``%``, CR and LF in the message; additional
 
 from __future__ import annotations
 
-from asyncsafe.engine.runner import RunResult
+from asyncsafe.run.runner import RunResult
 
 
 def github(result: RunResult) -> str:

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from asyncsafe import __version__
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.runner import RunResult
 from asyncsafe.rules.registry import RuleSpec, all_rules
+from asyncsafe.run.runner import RunResult
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"

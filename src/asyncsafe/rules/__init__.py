@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # importing the package (e.g. for ``codes``) must not load the engine
     from asyncsafe.catalog import Catalog
-    from asyncsafe.engine.events import Checker
-    from asyncsafe.engine.scopes import TypeProvider
+    from asyncsafe.engine.tree.events import Checker, RuleSet
+    from asyncsafe.engine.tree.scopes import TypeProvider
 
 
 @lru_cache(maxsize=1)
@@ -42,8 +42,16 @@ def load_rules() -> tuple[type[Checker], ...]:
 def load_providers() -> tuple[Callable[[Catalog], TypeProvider], ...]:
     """Type knowledge that rule families add beyond the data catalog."""
     from asyncsafe.django.orm import OrmTypes
-    from asyncsafe.engine.project_types import ProjectTypes
+    from asyncsafe.engine.facts.project_types import ProjectTypes
     from asyncsafe.rules import django_web
 
     # ProjectTypes last: what Django knows of a project class wins over "a project class".
     return (OrmTypes, *django_web.PROVIDERS, ProjectTypes)
+
+
+@lru_cache(maxsize=1)
+def ruleset() -> RuleSet:
+    """Every registered rule and provider, as the run layer hands them to the engine."""
+    from asyncsafe.engine.tree.events import RuleSet
+
+    return RuleSet(load_rules(), load_providers())

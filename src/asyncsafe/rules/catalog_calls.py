@@ -5,11 +5,11 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.catalog import Blocking, Condition
-from asyncsafe.engine.callgraph import SELF
-from asyncsafe.engine.events import CallSite, Checker, EvalSite, Fix
-from asyncsafe.engine.project_types import graph_for
-from asyncsafe.engine.values import Instance, Member, Ref, Value, canonical_name
-from asyncsafe.engine.walker import dotted
+from asyncsafe.engine.facts.callgraph import SELF
+from asyncsafe.engine.facts.project_types import graph_for
+from asyncsafe.engine.tree.events import CallSite, Checker, EvalSite, Fix
+from asyncsafe.engine.tree.values import Instance, Member, Ref, Value, canonical_name
+from asyncsafe.engine.tree.walker import dotted
 from asyncsafe.rules.quotes import callee_texts, quote
 from asyncsafe.rules.rewrites import (
     FixingChecker,

@@ -13,8 +13,8 @@ import libcst as cst
 from asyncsafe.deploy.checks import DeployFinding, findings
 from asyncsafe.deploy.deployment import build_deployment
 from asyncsafe.diagnostics import Diagnostic
-from asyncsafe.engine.events import Checker
-from asyncsafe.engine.project import Project
+from asyncsafe.engine.tree.events import Checker
+from asyncsafe.engine.facts.project import Project
 from asyncsafe.rules.registry import RuleSpec, register
 
 DEPLOYMENT_FACT = "asyncsafe.deploy.findings"

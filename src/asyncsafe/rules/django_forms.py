@@ -24,10 +24,10 @@ from asyncsafe.django.index import ModelIndex
 from asyncsafe.django.orm import QUERYSET_KINDS, OrmTypes
 from asyncsafe.django.schema import Model
 from asyncsafe.django.summary import ClassSummary, ModuleSummary
-from asyncsafe.engine.events import AttributeSite, CallSite, FileContext, Fix
-from asyncsafe.engine.providers import FileTypes
-from asyncsafe.engine.scopes import Resolver
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.tree.events import AttributeSite, CallSite, FileContext, Fix
+from asyncsafe.engine.tree.providers import FileTypes
+from asyncsafe.engine.tree.scopes import Resolver
+from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 from asyncsafe.rules.quotes import quote
 from asyncsafe.rules.rewrites import FixingChecker, await_allowed, await_method_twin
 

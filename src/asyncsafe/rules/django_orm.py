@@ -21,7 +21,7 @@ from asyncsafe.django.orm import (
     QuerySetInfo,
 )
 from asyncsafe.django.schema import Model, RelationKind
-from asyncsafe.engine.events import (
+from asyncsafe.engine.tree.events import (
     AttributeSite,
     CallSite,
     Checker,
@@ -29,8 +29,8 @@ from asyncsafe.engine.events import (
     FileContext,
     Fix,
 )
-from asyncsafe.engine.scopes import FunctionInfo
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.tree.scopes import FunctionInfo
+from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 from asyncsafe.rules.registry import RuleSpec, register
 from asyncsafe.rules.rewrites import (
     FixingChecker,

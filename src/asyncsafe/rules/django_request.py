@@ -17,15 +17,15 @@ from asyncsafe.django.hierarchy import Ancestry, ancestry
 from asyncsafe.django.methods import LAZY_METHODS
 from asyncsafe.django.orm import AWAITABLE, MANAGER, ModelInstance, OrmTypes
 from asyncsafe.django.schema import Model
-from asyncsafe.engine.events import (
+from asyncsafe.engine.tree.events import (
     AttributeSite,
     CallSite,
     EvalSite,
     Fix,
 )
-from asyncsafe.engine.providers import FileTypes
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.tree.providers import FileTypes
+from asyncsafe.engine.tree.scopes import FunctionInfo, Resolver
+from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 from asyncsafe.rules.catalog_calls import CatalogChecker
 from asyncsafe.rules.quotes import quote
 from asyncsafe.rules.rewrites import FixingChecker, await_allowed

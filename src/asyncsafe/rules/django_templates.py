@@ -13,11 +13,17 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncsafe.catalog import Catalog
-from asyncsafe.django.orm import MANAGER, QUERYSET, RAW_QUERYSET, RELATED_MANAGER, queryset_info
-from asyncsafe.engine.events import CallSite, Checker, FileContext
-from asyncsafe.engine.providers import BaseTypes
-from asyncsafe.engine.scopes import Resolver, dict_instance
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.django.orm import (
+    MANAGER,
+    QUERYSET,
+    RAW_QUERYSET,
+    RELATED_MANAGER,
+    queryset_info,
+)
+from asyncsafe.engine.tree.events import CallSite, Checker, FileContext
+from asyncsafe.engine.tree.providers import BaseTypes
+from asyncsafe.engine.tree.scopes import Resolver, dict_instance
+from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 from asyncsafe.rules.django_forms import form_in_context
 from asyncsafe.rules.django_request import LAZY_USER
 from asyncsafe.rules.quotes import quote

@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from asyncsafe.catalog import Catalog
-from asyncsafe.engine.events import Checker
-from asyncsafe.engine.scopes import TypeProvider
+from asyncsafe.engine.tree.events import Checker
+from asyncsafe.engine.tree.scopes import TypeProvider
 from asyncsafe.rules.django_forms import FormChecker, FormTypes
-from asyncsafe.rules.django_request import DjangoRequestTypes, LazyUserChecker, UserModelChecker
+from asyncsafe.rules.django_request import (
+    DjangoRequestTypes,
+    LazyUserChecker,
+    UserModelChecker,
+)
 from asyncsafe.rules.django_templates import TemplateContextTypes, TemplateRenderChecker
 from asyncsafe.rules.registry import RuleSpec, register
 

@@ -2,7 +2,7 @@
 
 ASF502 (``asyncio.run``, ``loop.run_until_complete``) is catalog data (catalog/event_loop.toml).
 The rest needs code: what a call returns (a coroutine, an async iterator, an asgiref wrapper)
-comes from the type providers (``engine/awaitables.py``: any provider can say "this call returns
+comes from the type providers (``engine/tree/awaitables.py``: any provider can say "this call returns
 a coroutine"); where the value goes (dropped, truth-tested, read, passed on) comes from the walk.
 
 ``await`` on a call that blocks and returns nothing awaitable (``await requests.get(url)``,
@@ -17,8 +17,9 @@ from dataclasses import replace
 
 import libcst as cst
 
-from asyncsafe.engine.awaitables import is_async_iterator, is_coroutine, written
-from asyncsafe.engine.events import (
+from asyncsafe.engine.facts.project_types import graph_for
+from asyncsafe.engine.tree.awaitables import is_async_iterator, is_coroutine, written
+from asyncsafe.engine.tree.events import (
     AttributeSite,
     CallSite,
     Checker,
@@ -26,10 +27,9 @@ from asyncsafe.engine.events import (
     FileContext,
     Fix,
 )
-from asyncsafe.engine.project_types import graph_for
-from asyncsafe.engine.scopes import FunctionInfo
-from asyncsafe.engine.traverse import FastVisitor
-from asyncsafe.engine.values import Instance, Member, Ref
+from asyncsafe.engine.tree.scopes import FunctionInfo
+from asyncsafe.engine.tree.traverse import FastVisitor
+from asyncsafe.engine.tree.values import Instance, Member, Ref
 from asyncsafe.rules.registry import RuleSpec, register
 from asyncsafe.rules.rewrites import awaited
 

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncsafe.engine.events import Checker, FileContext, Fix
-from asyncsafe.engine.scopes import BUILTIN_NAMES, FunctionInfo, Resolver, ScopeKind
-from asyncsafe.engine.traverse import FastVisitor
-from asyncsafe.engine.values import Ref
+from asyncsafe.engine.tree.events import Checker, FileContext, Fix
+from asyncsafe.engine.tree.scopes import (
+    BUILTIN_NAMES,
+    FunctionInfo,
+    Resolver,
+    ScopeKind,
+)
+from asyncsafe.engine.tree.traverse import FastVisitor
+from asyncsafe.engine.tree.values import Ref
 
 COMPREHENSIONS_ALLOWING_ASYNC = (cst.ListComp, cst.SetComp, cst.DictComp)
 

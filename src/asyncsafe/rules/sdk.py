@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from asyncsafe.engine.events import Checker
+from asyncsafe.engine.tree.events import Checker
 from asyncsafe.rules.registry import RuleSpec, register
 from asyncsafe.rules.stdlib_http import FREEZES
 

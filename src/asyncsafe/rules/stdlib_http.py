@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asyncsafe.engine.events import Checker
+from asyncsafe.engine.tree.events import Checker
 from asyncsafe.rules.registry import RuleSpec, register
 
 FREEZES = (

@@ -1,6 +1,6 @@
 """ASF6xx: async code calling a project sync helper that blocks, directly or further down.
 
-Every walk feeds the call graph (``engine/callgraph.py``, ``engine/facts.py``): the sync functions of the module, the
+Every walk feeds the call graph (``engine/facts/callgraph.py``, ``engine/facts/module_facts.py``): the sync functions of the module, the
 first blocking finding in each (what every other rule reported there) and the calls each makes.
 When the walk of a checked file ends, each call from an async body into a project sync function,
 method, constructor or property is looked up there, and reported with the chain that blocks.
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncsafe.engine.awaitables import source_of
-from asyncsafe.engine.callgraph import Callee, CallGraph, Chain, collect_bodies
-from asyncsafe.engine.project_types import graph_for
-from asyncsafe.engine.events import AttributeSite, Checker, FileContext
-from asyncsafe.engine.scopes import FunctionInfo
-from asyncsafe.engine.values import Instance, Member
+from asyncsafe.engine.facts.callgraph import Callee, CallGraph, Chain, collect_bodies
+from asyncsafe.engine.facts.project_types import graph_for
+from asyncsafe.engine.tree.awaitables import source_of
+from asyncsafe.engine.tree.events import AttributeSite, Checker, FileContext
+from asyncsafe.engine.tree.scopes import FunctionInfo
+from asyncsafe.engine.tree.values import Instance, Member
 from asyncsafe.rules.registry import RuleSpec, register
 
 # Root codes that do not block but fail when run on the event loop's thread.

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from asyncsafe.engine.declarations import ClassFacts
-from asyncsafe.engine.scopes import Resolver, Scope, ScopeKind
-from asyncsafe.engine.traverse import FastVisitor
-from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value
+from asyncsafe.engine.tree.declarations import ClassFacts
+from asyncsafe.engine.tree.scopes import Resolver, Scope, ScopeKind
+from asyncsafe.engine.tree.traverse import FastVisitor
+from asyncsafe.engine.tree.values import UNKNOWN, Instance, Ref, Value
 
 STATICMETHOD = Ref("builtins.staticmethod")
 

@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
 CACHE_DIR_NAME = ".asyncsafe_cache"
 
 

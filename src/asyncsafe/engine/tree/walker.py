@@ -6,21 +6,21 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from asyncsafe.engine.classscan import scan_class
-from asyncsafe.engine.events import (
+from asyncsafe.engine.input.modules import resolve_relative
+from asyncsafe.engine.tree.classscan import scan_class
+from asyncsafe.engine.tree.events import (
     AttributeSite,
     CallSite,
     Checker,
     EvalSite,
     FileContext,
 )
-from asyncsafe.engine.modules import resolve_relative
-from asyncsafe.engine.scopes import FunctionInfo, Scope, ScopeKind
-from asyncsafe.engine.scopes import (
+from asyncsafe.engine.tree.scopes import FunctionInfo, Scope, ScopeKind
+from asyncsafe.engine.tree.scopes import (
     dotted as dotted,  # re-exported: rules import it from here
 )
-from asyncsafe.engine.traverse import FastVisitor
-from asyncsafe.engine.values import UNKNOWN, Instance, Ref, Value, canonical_name
+from asyncsafe.engine.tree.traverse import FastVisitor
+from asyncsafe.engine.tree.values import UNKNOWN, Instance, Ref, Value, canonical_name
 
 # Builtins that run a protocol on their first argument when called.
 PROTOCOL_BUILTINS: dict[str, str] = {

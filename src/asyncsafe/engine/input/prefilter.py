@@ -2,7 +2,8 @@
 
 ``async def`` is the only way into an async body (``await``, ``async for``/``with`` and async
 comprehensions are syntax errors anywhere else). The substring test comes first: most files fail
-it for free.
+it for free. The one exception: settings modules and entry points (a few files per project), where
+the deployment rules (ASF7xx) place their findings.
 """
 
 from __future__ import annotations

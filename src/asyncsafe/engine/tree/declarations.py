@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 
 NONE = Ref("builtins.None")
 

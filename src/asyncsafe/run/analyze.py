@@ -9,24 +9,22 @@ import libcst as cst
 from asyncsafe.catalog import Catalog, configured_catalog
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.events import FileContext, Finding, Fix
-from asyncsafe.engine.exports import ProjectExports
-from asyncsafe.engine.guard import (
+from asyncsafe.engine.facts.context import build_context
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.parse_gate import TOO_DEEP, gate
+from asyncsafe.engine.input.prefilter import might_hold_async
+from asyncsafe.engine.input.source import Source
+from asyncsafe.engine.tree.events import Finding, Fix, RuleSet
+from asyncsafe.engine.tree.positions import spans
+from asyncsafe.engine.tree.scopes import FunctionInfo
+from asyncsafe.engine.tree.walker import Walker
+from asyncsafe.run.guard import (
     RuleFailures,
     fail_if_injected,
     file_error,
     guard_checkers,
     retry_deeper,
 )
-from asyncsafe.engine.modules import is_package_init, module_name_for
-from asyncsafe.engine.parse_gate import TOO_DEEP, gate
-from asyncsafe.engine.positions import spans
-from asyncsafe.engine.prefilter import might_hold_async
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.providers import CatalogTypes
-from asyncsafe.engine.scopes import FileAware, FunctionInfo, Resolver
-from asyncsafe.engine.source import Source
-from asyncsafe.engine.walker import Walker
 
 
 @dataclass
@@ -76,28 +74,16 @@ def analyze_source(
         return FileAnalysis(source.path, error=file_error(source.path, exc))
 
 
-def build_context(
-    path: str, settings: Settings, catalog: Catalog, project: Project | None = None
-) -> FileContext:
-    from asyncsafe.rules import load_providers
 
-    providers = [CatalogTypes(catalog), *(make(catalog) for make in load_providers())]
-    resolver = Resolver(providers)
-    if project is not None:
-        resolver.declarations.exports = ProjectExports(project, settings, catalog)
-    ctx = FileContext(
-        path=path,
-        module=module_name_for(path),
-        is_package=is_package_init(path),
-        settings=settings,
-        catalog=catalog,
-        resolver=resolver,
-        project=project,
-    )
-    for provider in providers:
-        if isinstance(provider, FileAware):
-            provider.start_file(ctx)
-    return ctx
+
+def handed_rules(project: Project | None) -> RuleSet:
+    """The registered rules, handed to the project so its dependencies are walked with them."""
+    from asyncsafe.rules import ruleset
+
+    rules = ruleset()
+    if project is not None and project.rules is None:
+        project.rules = rules
+    return project.rules if project is not None and project.rules is not None else rules
 
 
 def analyze_module(
@@ -107,11 +93,10 @@ def analyze_module(
     catalog: Catalog,
     project: Project | None = None,
 ) -> FileAnalysis:
-    from asyncsafe.rules import load_rules
-
-    ctx = build_context(path, settings, catalog, project)
+    rules = handed_rules(project)
+    ctx = build_context(path, settings, catalog, rules, project)
     failures = RuleFailures(path)
-    walker = Walker(ctx, guard_checkers([checker(ctx) for checker in load_rules()], failures))
+    walker = Walker(ctx, guard_checkers(rules.instantiate(ctx), failures))
     fail_if_injected(path)
     walker.run(module)
     in_async: list[Finding] = []

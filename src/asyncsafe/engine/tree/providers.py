@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from asyncsafe.catalog import Catalog
-from asyncsafe.engine.scopes import Resolver
-from asyncsafe.engine.values import Instance, Member, Ref, Value
+from asyncsafe.engine.tree.scopes import Resolver
+from asyncsafe.engine.tree.values import Instance, Member, Ref, Value
 
 if TYPE_CHECKING:
-    from asyncsafe.engine.events import FileContext
+    from asyncsafe.engine.tree.events import FileContext
 
 
 class BaseTypes:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from asyncsafe.catalog import Catalog
 from asyncsafe.config import Settings
-from asyncsafe.engine.declarations import ClassFacts, Declarations
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.values import Instance, Ref, Value
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.tree.declarations import ClassFacts, Declarations
+from asyncsafe.engine.tree.values import Instance, Ref, Value
 
 MAX_HOPS = 8  # re-exports followed (a.x = b.x = c.x ...)
 
@@ -101,8 +101,8 @@ class ProjectExports:
         return pattern.search(source.text) is not None
 
     def _scan(self, module: str) -> ModuleFacts | None:
-        from asyncsafe.engine.analyze import build_context
-        from asyncsafe.engine.walker import Walker
+        from asyncsafe.engine.facts.context import build_context, project_rules
+        from asyncsafe.engine.tree.walker import Walker
 
         if not self._mentions_catalog(module):
             return None  # the prefilter: no cataloged package imported, nothing to learn
@@ -110,6 +110,6 @@ class ProjectExports:
         path = self.project.modules.get(module)
         if tree is None or path is None:
             return None
-        ctx = build_context(path, self.settings, self.catalog, self.project)
+        ctx = build_context(path, self.settings, self.catalog, project_rules(self.project), self.project)
         scope = Walker(ctx, []).prescan(tree)
         return ModuleFacts(scope.bindings, ctx.resolver.declarations)

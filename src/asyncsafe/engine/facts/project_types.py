@@ -5,11 +5,11 @@ from __future__ import annotations
 import libcst as cst
 
 from asyncsafe.catalog import Catalog
-from asyncsafe.engine.awaitables import async_iterator, awaited_result, coroutine
-from asyncsafe.engine.callgraph import PROJECT, SUPER, CallGraph
-from asyncsafe.engine.events import FileContext
-from asyncsafe.engine.scopes import Resolver
-from asyncsafe.engine.values import Instance, Ref, Value
+from asyncsafe.engine.facts.callgraph import PROJECT, SUPER, CallGraph
+from asyncsafe.engine.tree.awaitables import async_iterator, awaited_result, coroutine
+from asyncsafe.engine.tree.events import FileContext
+from asyncsafe.engine.tree.scopes import Resolver
+from asyncsafe.engine.tree.values import Instance, Ref, Value
 
 SYNC_TO_ASYNC = "asgiref.sync.SyncToAsync"  # what sync_to_async(f) returns (catalog type)
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asyncsafe.config import Settings
-from asyncsafe.engine.cache import Cache
-from asyncsafe.engine.manifest import digest_of, resolve_signature, signature_name
-from asyncsafe.engine.outline import Outline
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.reads import ScanSignature
-from asyncsafe.engine.reads import Reads
+from asyncsafe.engine.cache.manifest import digest_of, resolve_signature, signature_name
+from asyncsafe.engine.cache.reads import Reads, ScanSignature
+from asyncsafe.engine.cache.store import Cache
+from asyncsafe.engine.facts.outline import Outline
+from asyncsafe.engine.facts.project import Project
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ class FactsCache:
         return digest.hexdigest()
 
     def _reads(self, module: str, deps: dict[str, str], scans: dict[str, str]) -> Reads:
-        """What cached facts were made from, for whoever uses them (``engine/reads.py``)."""
+        """What cached facts were made from, for whoever uses them (``engine/cache/reads.py``)."""
         reads = Reads({module, *deps})
         for signature in filter(None, map(resolve_signature, scans)):
             for scanned in self.project.modules:

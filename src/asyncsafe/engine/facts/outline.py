@@ -17,12 +17,12 @@ import libcst as cst
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import Settings
-from asyncsafe.engine.events import FileContext
-from asyncsafe.engine.modules import is_package_init
-from asyncsafe.engine.scopes import Resolver
-from asyncsafe.engine.traverse import FastVisitor
-from asyncsafe.engine.values import Ref
-from asyncsafe.engine.walker import Walker, _child_blocks
+from asyncsafe.engine.input.modules import is_package_init
+from asyncsafe.engine.tree.events import FileContext
+from asyncsafe.engine.tree.scopes import Resolver
+from asyncsafe.engine.tree.traverse import FastVisitor
+from asyncsafe.engine.tree.values import Ref
+from asyncsafe.engine.tree.walker import Walker, _child_blocks
 
 UNKNOWN_DECORATOR = "?"
 

@@ -5,7 +5,7 @@ sync function, the first blocking finding in its own body and the calls it makes
 Bodies come from the walk of a checked file (registered when the walk ends), from a walk of a
 dependency made on demand, or from the cache: keyed by the file's content, and valid while the
 files its walk read through the project are unchanged. What each module's facts and each chain
-were made from is kept, and credited to every result that uses them (``engine/reads.py``).
+were made from is kept, and credited to every result that uses them (``engine/cache/reads.py``).
 
 A summary ("may block, because of X at file:line, through this chain") is computed from the
 facts lazily, once per function, and only for helpers reached from async code: a breadth-first
@@ -22,15 +22,26 @@ import libcst as cst
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import Settings
-from asyncsafe.engine.awaitables import source_of
-from asyncsafe.engine.events import FileContext
-from asyncsafe.engine.facts import Blocker, Body, Edge, FactsCache, ModuleFacts
-from asyncsafe.engine.outline import ClassSymbol, FunctionSymbol, Outline, build_outline
-from asyncsafe.engine.positions import Span, spans
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.reads import Reads
-from asyncsafe.engine.scopes import FunctionInfo
-from asyncsafe.engine.values import Member, Ref, Value
+from asyncsafe.engine.cache.reads import Reads
+from asyncsafe.engine.facts.module_facts import (
+    Blocker,
+    Body,
+    Edge,
+    FactsCache,
+    ModuleFacts,
+)
+from asyncsafe.engine.facts.outline import (
+    ClassSymbol,
+    FunctionSymbol,
+    Outline,
+    build_outline,
+)
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.tree.awaitables import source_of
+from asyncsafe.engine.tree.events import FileContext
+from asyncsafe.engine.tree.positions import Span, spans
+from asyncsafe.engine.tree.scopes import FunctionInfo
+from asyncsafe.engine.tree.values import Member, Ref, Value
 
 PROJECT = "project"  # Instance.info: made by calling a project name; what it is, is looked up later
 SELF = "self"  # Instance.info the walker gives a method's first parameter
@@ -79,7 +90,7 @@ class CallGraph:
         self.max_depth = self.settings.max_depth
         self.extracting: set[str] = set()
         self._facts: dict[str, ModuleFacts] = {}
-        # What each module's facts, and each memoized chain, were computed from (engine/reads.py).
+        # What each module's facts, and each memoized chain, were computed from (engine/cache/reads.py).
         self._module_reads: dict[str, Reads] = {}
         self._chain_reads: dict[tuple[str, str | None], Reads] = {}
         self._adopted: dict[str, tuple[str, cst.Module]] = {}
@@ -184,20 +195,20 @@ class CallGraph:
 
     def _extract(self, module: str) -> None:
         """Walk a dependency with every rule: its sync findings and calls become its bodies."""
-        from asyncsafe.engine.analyze import build_context
-        from asyncsafe.engine.walker import Walker
-        from asyncsafe.rules import load_rules
+        from asyncsafe.engine.facts.context import build_context, project_rules
+        from asyncsafe.engine.tree.walker import Walker
 
         located = self._tree(module)
         if located is None or self.outline(module) is None:
             return
-        ctx = build_context(located[0], self.settings, builtin_catalog(), self.project)
         assert self.project is not None  # a module to extract is a project module
+        rules = project_rules(self.project)
+        ctx = build_context(located[0], self.settings, builtin_catalog(), rules, self.project)
         self.extracting.add(module)
         try:
             with self.project.recorder.recording() as reads:
                 reads.modules.add(module)
-                Walker(ctx, [checker(ctx) for checker in load_rules()]).run(located[1])
+                Walker(ctx, rules.instantiate(ctx)).run(located[1])
         finally:
             self.extracting.discard(module)
         self._module_reads[module] = reads

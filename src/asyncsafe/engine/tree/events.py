@@ -6,19 +6,20 @@ resolves what it needs through the shared resolver, and calls the checkers' hook
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
 from asyncsafe.diagnostics import Diagnostic
-from asyncsafe.engine.scopes import FunctionInfo, Resolver
-from asyncsafe.engine.values import Value
+from asyncsafe.engine.tree.scopes import FunctionInfo, Resolver, TypeProvider
+from asyncsafe.engine.tree.values import Value
 
 if TYPE_CHECKING:
     from asyncsafe.catalog import Catalog
     from asyncsafe.config import Settings
-    from asyncsafe.engine.project import Project
+    from asyncsafe.engine.facts.project import Project
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class FileContext:
     catalog: Catalog
     resolver: Resolver
     project: Project | None = None
+    rules: RuleSet | None = None  # what the run handed in; dependencies are walked with it too
     findings: list[Finding] = field(default_factory=list)
     tree: cst.Module | None = None  # the module being walked, set when the walk starts
     # Module-level findings placed by line (deployment rules, read with ``ast``): reported as they are.
@@ -144,3 +146,15 @@ class Checker:
 
     def on_module_exit(self, module: cst.Module) -> None:
         """After the whole module is walked: for rules that need every function first."""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """What the run layer hands the engine: the rules' checkers, in dispatch order, and the type
+    knowledge rule families add beyond the catalog. The engine never imports ``asyncsafe.rules``."""
+
+    checkers: tuple[type[Checker], ...]
+    providers: tuple[Callable[[Catalog], TypeProvider], ...]
+
+    def instantiate(self, ctx: FileContext) -> list[Checker]:
+        return [checker(ctx) for checker in self.checkers]

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.cache import CACHE_DIR_NAME, engine_fingerprint
-from asyncsafe.engine.discover import discover
-from asyncsafe.engine.guard import file_error, is_internal
-from asyncsafe.engine.manifest import Manifest
-from asyncsafe.engine.noqa import apply_noqa, drop_ignored
-from asyncsafe.engine.prefilter import might_hold_async, might_hold_async_data
-from asyncsafe.engine.project import Project
-from asyncsafe.engine.reads import Reads
-from asyncsafe.engine.source import Source, decode_source, read_source
+from asyncsafe.engine.cache.manifest import Manifest
+from asyncsafe.engine.cache.reads import Reads
+from asyncsafe.engine.cache.store import CACHE_DIR_NAME, engine_fingerprint
+from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.discover import discover
+from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
+from asyncsafe.engine.input.source import Source, decode_source, read_source
+from asyncsafe.run.guard import file_error, is_internal
+from asyncsafe.run.noqa import apply_noqa, drop_ignored
 
 if TYPE_CHECKING:
     from asyncsafe.fix import FileChange, FixOutcome
@@ -55,7 +55,7 @@ def check_source(
     source: Source, settings: Settings, project: Project | None = None
 ) -> tuple[list[Diagnostic], FileError | None]:
     """Diagnostics for one file, with its own ``# noqa`` comments applied."""
-    from asyncsafe.engine.analyze import analyze_source
+    from asyncsafe.run.analyze import analyze_source
 
     analysis = analyze_source(source, settings, project=project)
     return apply_noqa(analysis.diagnostics, source.text), analysis.error
@@ -245,7 +245,9 @@ def _analyze_all(
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
         return [_check_bytes(item.path, item.data, settings, fix, project) for item in pending]
-    from concurrent.futures import ProcessPoolExecutor  # only when it pays: not on a warm run
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # only when it pays: not on a warm run
+    )
 
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_init_worker, initargs=(project,)

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.cache import ensure_gitignore
-from asyncsafe.engine.reads import ScanSignature
-from asyncsafe.engine.source import read_bytes
+from asyncsafe.engine.cache.reads import ScanSignature
+from asyncsafe.engine.cache.store import ensure_gitignore
+from asyncsafe.engine.input.source import read_bytes
 
 FORMAT = 2
 

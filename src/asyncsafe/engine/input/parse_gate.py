@@ -15,7 +15,7 @@ import ast
 import warnings
 
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.source import Source
+from asyncsafe.engine.input.source import Source
 
 TOO_DEEP = "too deeply nested to analyze"
 # Operands of one ``and``/``or`` chain; libcst survives 4,000 on an 8 MB stack.

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from asyncsafe.diagnostics import FileError
 
-
 CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+")
 
 

@@ -3,7 +3,7 @@
 Per-file analysis stays the unit of work; project-wide facts (Django models, summaries of sync
 helpers) are built on top of this by the rule families that need them, lazily and cached
 (``facts``). Cross-file facts read other files through ``source()``/``tree()``: that is how a
-cached result learns which files it depends on (``recorder``, see ``engine/reads.py``).
+cached result learns which files it depends on (``recorder``, see ``engine/cache/reads.py``).
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.discover import discover
-from asyncsafe.engine.modules import module_name_for
-from asyncsafe.engine.reads import Recorder, ScanSignature
-from asyncsafe.engine.source import Source, read_source
+from asyncsafe.engine.cache.reads import Recorder, ScanSignature
+from asyncsafe.engine.input.discover import discover
+from asyncsafe.engine.input.modules import module_name_for
+from asyncsafe.engine.input.source import Source, read_source
 
 if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
     import libcst as cst
+
+    from asyncsafe.engine.tree.events import RuleSet
 
 T = TypeVar("T")
 
@@ -32,6 +34,7 @@ class Project:
     settings: Settings
     extra_files: tuple[str, ...] = ()
     use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
+    rules: RuleSet | None = None  # handed in by the run layer: dependencies are walked with them
     recorder: Recorder = field(default_factory=Recorder, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
     _trees: dict[str, cst.Module | None] = field(default_factory=dict, repr=False)
@@ -64,7 +67,7 @@ class Project:
 
     def source(self, module: str, *, track: bool = True, owner: str | None = None) -> Source | None:
         """The module's text. ``track``: the caller's result depends on it; ``owner``: the fact
-        object that reads it for its memos (see ``engine/reads.py``)."""
+        object that reads it for its memos (see ``engine/cache/reads.py``)."""
         if track:
             self.recorder.read(module, owner)
         if module not in self._sources:
@@ -87,7 +90,7 @@ class Project:
 
         source = self.source(module, track=track)
         if module not in self._trees:
-            from asyncsafe.engine.parse_gate import gate
+            from asyncsafe.engine.input.parse_gate import gate
 
             try:  # the gate keeps a pathological module from crashing libcst (and the run)
                 usable = source is not None and gate(source) is None

@@ -1,6 +1,6 @@
 """What a result was computed from: the project files it read whole or only scanned as text.
 
-A cached result is valid while those files are unchanged (``engine/manifest.py``). Facts are
+A cached result is valid while those files are unchanged (``engine/cache/manifest.py``). Facts are
 memoized per process (the model index, the call graph's summaries), so the reads made when a fact
 was computed are kept with it and credited again to every later result that uses it: a result's
 reads are exactly what its answer could depend on, not everything the process read before it.

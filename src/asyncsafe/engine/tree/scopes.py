@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import libcst as cst
 
-from asyncsafe.engine.declarations import Declarations
-from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+from asyncsafe.engine.tree.declarations import Declarations
+from asyncsafe.engine.tree.values import UNKNOWN, Instance, Member, Ref, Value
 
 if TYPE_CHECKING:
-    from asyncsafe.engine.events import FileContext
+    from asyncsafe.engine.tree.events import FileContext
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 UNWRAPPED_ANNOTATIONS = frozenset(

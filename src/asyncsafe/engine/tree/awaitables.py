@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from asyncsafe.engine.values import UNKNOWN, Instance, Member, Ref, Value
+from asyncsafe.engine.tree.values import UNKNOWN, Instance, Member, Ref, Value
 
 COROUTINE = "coroutine"
 ASYNC_ITERATOR = "async_generator"

@@ -31,7 +31,7 @@ from asyncsafe import __version__
 from asyncsafe.diagnostics import FileError
 
 if TYPE_CHECKING:  # the runner imports this module on warm runs, which must not import libcst
-    from asyncsafe.engine.events import Checker
+    from asyncsafe.engine.tree.events import Checker
 
 HOOKS = ("on_call", "on_evaluate", "on_attribute", "on_function_exit", "on_module_exit")
 INTERNAL_ERROR = "internal error"
@@ -151,7 +151,7 @@ class RuleFailures:
 
 def guard_checkers(checkers: Sequence[Checker], failures: RuleFailures) -> list[Checker]:
     """The same checkers, each hook it overrides wrapped so that an exception stays with it."""
-    from asyncsafe.engine.events import Checker
+    from asyncsafe.engine.tree.events import Checker
 
     injected = injected_failure(failures.path)
     for checker in checkers:

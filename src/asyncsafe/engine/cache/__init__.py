@@ -1,0 +1,1 @@
+"""The cache: content-addressed facts, the per-file manifest, and what each result read."""

@@ -1,0 +1,1 @@
+"""Project facts across modules: outlines, exports, the call graph and the project's types."""

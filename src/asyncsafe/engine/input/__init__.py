@@ -1,0 +1,1 @@
+"""Input: find the files, read them to text, prefilter, and gate what may be parsed."""
