@@ -39,7 +39,7 @@ def test_cli_reports_exactly_the_marked_lines(name: str, tmp_path: Path) -> None
     root = copy_project(name, tmp_path)
     result = run_cli("check", "--no-cache", "--format", "json", "--extend-select", "ASF790", ".", cwd=root)
     assert result.returncode in (0, 1), result.stderr
-    got = Counter((d["path"], d["line"], d["code"]) for d in json.loads(result.stdout) if d["code"].startswith("ASF7"))
+    got = Counter((d["path"], d["line"], d["code"]) for d in json.loads(result.stdout))
     want = markers(root)
     assert got == want, f"missing: {want - got}\nunexpected: {got - want}"
 
@@ -90,3 +90,37 @@ def test_computed_values_are_never_guessed(tmp_path: Path) -> None:
     production.write_text(text.replace("DEBUG = False", "if DEBUG:\n    MIDDLEWARE = []"), encoding="utf-8")
     unknown = run_cli("check", "--no-cache", "-q", "--select", "ASF702", ".", cwd=root)
     assert "production.py" not in unknown.stdout and "base.py" not in unknown.stdout, unknown.stdout
+
+
+@pytest.mark.parametrize(
+    ("caches", "sessions", "codes"),
+    [
+        ('{"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache"}}', "signed_cookies", {"ASF230"}),
+        ('{"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}', "cache", set()),
+        ('{"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}}', "cache", {"ASF230", "ASF210"}),
+        ("env.cache()", "db", {"ASF210"}),  # computed: ASF230 stays opt-in, unset
+        (None, "signed_cookies", set()),  # no CACHES: Django's LocMemCache
+    ],
+)
+def test_caches_and_session_engine_decide_asf230_and_asf210(
+    caches: str | None, sessions: str, codes: set[str], tmp_path: Path
+) -> None:
+    root = copy_project("cached", tmp_path)
+    settings = root / "blog/settings.py"
+    lines = [line for line in settings.read_text(encoding="utf-8").splitlines() if not line.startswith(("CACHES", "SESSION_ENGINE"))]
+    if caches is not None:
+        lines.append(f"CACHES = {caches}")
+    lines.append(f'SESSION_ENGINE = "django.contrib.sessions.backends.{sessions}"')
+    settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("check", "--no-cache", "--format", "json", "--select", "ASF2", ".", cwd=root)
+    assert {d["code"] for d in json.loads(result.stdout)} == codes, result.stdout + result.stderr
+    # ... and asking for ASF230 explicitly cannot turn it on for a cache that does no I/O.
+    forced = run_cli("check", "--no-cache", "--format", "json", "--select", "ASF230", ".", cwd=root)
+    assert ("ASF230" in {d["code"] for d in json.loads(forced.stdout)}) == ("locmem" not in (caches or "locmem")), forced.stdout
+
+
+def test_cache_backend_setting_wins_over_the_deployment(tmp_path: Path) -> None:
+    root = copy_project("cached", tmp_path)
+    (root / "pyproject.toml").write_text('[tool.asyncsafe]\ncache-backend = "locmem"\n', encoding="utf-8")
+    result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=root)
+    assert json.loads(result.stdout) == [], result.stdout

@@ -187,6 +187,9 @@ class Settings:
     cache_backend: str | None = None
     max_depth: int = 8  # calls followed from an async body into project sync helpers (ASF6xx)
     settings_module: str | None = None  # the Django settings the deployment runs with (ASF7xx)
+    # (code, enabled) the deployed settings decide (CACHES -> ASF230, SESSION_ENGINE -> ASF210);
+    # filled by the run from asyncsafe.deploy, below what cache-backend says.
+    deployment_defaults: tuple[tuple[str, bool], ...] = ()
     root: str = "."
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
@@ -198,8 +201,10 @@ class Settings:
         return int(major), int(minor)
 
     def enabled_codes(self) -> frozenset[str]:
-        defaults = () if self.cache_backend is None else ((CACHE_CODE, CACHE_BACKENDS[self.cache_backend]),)
-        return _enabled_codes(self.select, self.extend_select, self.ignore, defaults)
+        defaults = dict(self.deployment_defaults)
+        if self.cache_backend is not None:
+            defaults[CACHE_CODE] = CACHE_BACKENDS[self.cache_backend]
+        return _enabled_codes(self.select, self.extend_select, self.ignore, tuple(sorted(defaults.items())))
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes()

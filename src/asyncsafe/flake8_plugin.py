@@ -82,7 +82,11 @@ class RunState:
 
     def project(self) -> Project:
         if self._project is None:
+            from asyncsafe.deploy.derived import with_deployment
+
             self._project = Project(self.settings.root, self.settings, extra_files=self.paths)
+            # What the deployed Django settings decide (CACHES -> ASF230, ...), once per run.
+            self.settings = self._project.settings = with_deployment(self.settings, self._project)
             count = len(self._project.modules)
             LOG.info(
                 "asyncsafe: project index built: %d modules under %s (pid %d)",
@@ -139,7 +143,8 @@ class Plugin:
             return
         state = type(self).current_state()
         source = Source(self.filename, b"", text, "utf-8")
-        analysis = analyze_source(source, state.settings, project=state.project())
+        project = state.project()  # first: it completes state.settings from the deployment
+        analysis = analyze_source(source, state.settings, project=project)
         if is_internal(analysis.error):
             assert analysis.error is not None
             yield self._internal_error(analysis.error)

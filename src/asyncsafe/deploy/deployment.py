@@ -40,7 +40,16 @@ class Deployment:
     entries: list[Entry] = field(default_factory=list)
     commands: list[ServerCommand] = field(default_factory=list)
     settings: list[SettingsModule] = field(default_factory=list)
-    async_view: Where | None = None  # the first async view/middleware found
+    project: Project | None = None
+    _async_view: list[Where | None] = field(default_factory=list)
+
+    @property
+    def async_view(self) -> Where | None:
+        """The first async view or middleware of the project (scanned on first use)."""
+        if not self._async_view:
+            found = _first_async_view(self.project) if self.project is not None else None
+            self._async_view.append(found)
+        return self._async_view[0]
 
     def entry(self, module: str) -> Entry | None:
         return next((entry for entry in self.entries if entry.module == module), None)
@@ -75,7 +84,7 @@ class Deployment:
 
 def build_deployment(project: Project, settings: Settings, override: str | None = None) -> Deployment:
     files = ProjectFiles(os.path.abspath(settings.root), project)
-    deployment = Deployment(files, files.root)
+    deployment = Deployment(files, files.root, project=project)
     for basename in ("asgi.py", "wsgi.py"):
         for module in files.named(basename):
             parsed = files.parse(module)
@@ -90,7 +99,6 @@ def build_deployment(project: Project, settings: Settings, override: str | None 
         found = read_settings(files, name)
         if found is not None and all(known.name != name for known in deployment.settings):
             deployment.settings.append(found)
-    deployment.async_view = _first_async_view(files, project)
     return deployment
 
 
@@ -119,7 +127,7 @@ def _settings_names(
     return [entry.settings_name for entry in fallback if entry.settings_name]
 
 
-def _first_async_view(files: ProjectFiles, project: Project) -> Where | None:
+def _first_async_view(project: Project) -> Where | None:
     """The first (by module name) async view or middleware; what it scanned is recorded, so a
     cached result is invalidated when any module up to it changes what the scan sees."""
     for module, path in sorted(project.modules.items()):

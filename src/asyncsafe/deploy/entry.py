@@ -80,7 +80,19 @@ def read_entry(parsed: ParsedModule) -> Entry:
                 entry.factories.append((index, call, name))
             if name in CONFIGURES and entry.configure is None:
                 entry.configure = Configure(index, call, name)
+    if entry.settings_name is None:  # manage.py sets it in main() or under __name__ == "__main__"
+        entry.settings_name = _settings_anywhere(entry)
     return entry
+
+
+def _settings_anywhere(entry: Entry) -> str | None:
+    for node in ast.walk(entry.parsed.tree):
+        if isinstance(node, ast.Call) and entry.qualname(node.func) == "os.environ.setdefault":
+            if len(node.args) == 2 and _is_variable(node.args[0]):
+                value = node.args[1]
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    return value.value
+    return None
 
 
 def _record_bindings(entry: Entry, statement: ast.stmt) -> None:

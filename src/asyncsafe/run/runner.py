@@ -143,6 +143,9 @@ def run(
         settings.root, settings, extra_files=tuple(files), use_cache=use_cache,
         files_under_root=tuple(files) if _covers_root(paths, settings.root) else None,
     )
+    from asyncsafe.deploy.derived import with_deployment
+
+    settings = project.settings = with_deployment(settings, project)
     manifest = _open_manifest(settings, project) if use_cache else None
     pending: list[_Pending] = []
     for path in files:
@@ -172,7 +175,10 @@ def _covers_root(paths: list[str], root: str) -> bool:
 def _open_manifest(settings: Settings, project: Project) -> Manifest:
     layout = [os.path.abspath(path) for path in project.modules.values()]
     directory = Path(settings.root) / CACHE_DIR_NAME / engine_fingerprint()
-    manifest = Manifest(directory, settings.fingerprint(), layout, might_hold_async_data)
+    from asyncsafe.deploy.derived import server_config_digest
+
+    deployed = server_config_digest(settings.root, project.modules)  # Procfile & co. are not modules
+    manifest = Manifest(directory, f"{settings.fingerprint()}|{deployed}", layout, might_hold_async_data)
     manifest.refresh(layout)  # any result may depend on any project file
     return manifest
 
