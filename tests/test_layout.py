@@ -21,7 +21,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("asyncsafe.engine.facts", "asyncsafe.django", "asyncsafe.deploy"),
     ("asyncsafe.rules",),
     ("asyncsafe.run", "asyncsafe.fix"),
-    ("asyncsafe.report", "asyncsafe.cli", "asyncsafe.flake8_plugin", "asyncsafe.docs", "asyncsafe.__main__"),
+    ("asyncsafe.report", "asyncsafe.cli", "asyncsafe.flake8_plugin", "asyncsafe.docs", "asyncsafe.__main__",
+     "asyncsafe.django_checks"),
 ]
 
 

@@ -190,10 +190,10 @@ class DeploymentChecker(Checker):
         here = os.path.abspath(self.ctx.path)
         for finding in project_findings(project):
             if os.path.abspath(finding.where.path) == here:
-                self.ctx.report_at(_diagnostic(self.ctx.path, finding))
+                self.ctx.report_at(diagnostic_of(self.ctx.path, finding))
 
 
-def _diagnostic(path: str, finding: DeployFinding) -> Diagnostic:
+def diagnostic_of(path: str, finding: DeployFinding) -> Diagnostic:
     where = finding.where
     end_line = where.end_line or where.line
     end_column = where.end_column if where.end_column is not None else where.column
