@@ -124,3 +124,57 @@ def test_cache_backend_setting_wins_over_the_deployment(tmp_path: Path) -> None:
     (root / "pyproject.toml").write_text('[tool.asyncsafe]\ncache-backend = "locmem"\n', encoding="utf-8")
     result = run_cli("check", "--no-cache", "--format", "json", ".", cwd=root)
     assert json.loads(result.stdout) == [], result.stdout
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+ASGI = 'import os\nfrom django.core.asgi import get_asgi_application\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\napplication = get_asgi_application()\n'
+
+
+def test_dj_database_url_and_daphne_are_certain(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {
+        "site/__init__.py": "",
+        "site/asgi.py": ASGI,
+        "site/settings.py": (
+            "import dj_database_url\n"
+            'INSTALLED_APPS = ["daphne", "django.contrib.auth"]\n'
+            'DATABASES = {"default": dj_database_url.config(conn_max_age=600)}\n'
+        ),
+    })
+    result = run_cli("check", "--no-cache", "-q", ".", cwd=root)
+    assert result.stdout.startswith("site/settings.py:3:61: ASF701 "), result.stdout
+    assert "'daphne' is in INSTALLED_APPS" in result.stdout
+
+
+def test_code_that_may_rebind_settings_makes_them_unknown(tmp_path: Path) -> None:
+    """django-split-settings' include(), globals() and unresolved star imports can rebind any
+    name: what was assigned before them is no longer certain, what is assigned after is."""
+    root = write_project(tmp_path, {
+        "site/__init__.py": "",
+        "site/asgi.py": ASGI,
+        "site/legacy.py": "class Sync:\n    def __call__(self, request):\n        return None\n",
+        "site/settings.py": (
+            'INSTALLED_APPS = ["channels"]\n'
+            'MIDDLEWARE = ["site.legacy.Sync"]\n'
+            'DATABASES = {"default": {"CONN_MAX_AGE": 60}}\n'
+            "from split_settings.tools import include\n"
+            'include("components/*.py")\n'
+            'DATABASES["replica"] = {"CONN_MAX_AGE": 30}\n'
+        ),
+    })
+    result = run_cli("check", "--no-cache", "-q", ".", cwd=root)
+    assert result.returncode == 0, result.stdout  # DATABASES itself is unknown after include()
+    settings = root / "site/settings.py"
+    settings.write_text(settings.read_text(encoding="utf-8").replace('include("components/*.py")', "from thirdparty.defaults import *"), encoding="utf-8")
+    assert run_cli("check", "--no-cache", "-q", ".", cwd=root).returncode == 0
+    settings.write_text(settings.read_text(encoding="utf-8").replace("from thirdparty.defaults import *", "pass"), encoding="utf-8")
+    known = run_cli("check", "--no-cache", "-q", ".", cwd=root).stdout.splitlines()
+    assert [line.split(" ")[:2] for line in known] == [
+        ["site/settings.py:2:15:", "ASF702"], ["site/settings.py:3:42:", "ASF701"], ["site/settings.py:6:41:", "ASF701"],
+    ]

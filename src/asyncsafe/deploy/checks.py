@@ -81,28 +81,36 @@ def _persistent_connections(settings: SettingsModule, evidence: str) -> Iterator
 def _middleware(
     deployment: Deployment, settings: SettingsModule, evidence: str | None, django: tuple[int, int]
 ) -> Iterator[DeployFinding]:
-    if evidence is None:
-        if deployment.async_view is None or deployment.wsgi_only():
-            return
-        where = deployment.async_view
-        evidence = f"the project has async views ({deployment.relative(where.path)}:{where.line})"
     stack = settings.get("MIDDLEWARE")
     if not isinstance(stack, KnownList):
         return
+    sync_only = []
     for item in stack.items:
         path = literal_text(item)
-        if path is None or not isinstance(item, Known):
-            continue
-        found = capability(deployment.files, path, django)
-        if found.capable is False:
-            yield DeployFinding(
-                item.where,
-                "ASF702",
-                f"middleware '{path}' is sync-only ({found.why}) and {evidence}: under ASGI Django "
-                "runs it, and adapts the handler below it, in a thread for every request "
-                "(logged at DEBUG as 'Asynchronous handler adapted for middleware ...')",
-                MIDDLEWARE_FIX,
-            )
+        if path is not None and isinstance(item, Known):
+            found = capability(deployment.files, path, django)
+            if found.capable is False:
+                sync_only.append((item, path, found.why))
+    if sync_only and evidence is None:  # only now: this scans the project for async views
+        evidence = _async_views(deployment)
+    if evidence is None:
+        return
+    for item, path, why in sync_only:
+        yield DeployFinding(
+            item.where,
+            "ASF702",
+            f"middleware '{path}' is sync-only ({why}) and {evidence}: under ASGI Django "
+            "runs it, and adapts the handler below it, in a thread for every request "
+            "(logged at DEBUG as 'Asynchronous handler adapted for middleware ...')",
+            MIDDLEWARE_FIX,
+        )
+
+
+def _async_views(deployment: Deployment) -> str | None:
+    if deployment.wsgi_only() or deployment.async_view is None:
+        return None
+    where = deployment.async_view
+    return f"the project has async views or middleware ({deployment.relative(where.path)}:{where.line})"
 
 
 def _application_setting(deployment: Deployment, settings: SettingsModule) -> Iterator[DeployFinding]:
@@ -208,7 +216,7 @@ def _named_elsewhere(deployment: Deployment, entry: Entry) -> bool:
 
 
 def _wsgi_only(deployment: Deployment) -> Iterator[DeployFinding]:
-    if deployment.async_view is None or not deployment.wsgi_only():
+    if not deployment.wsgi_only() or deployment.async_view is None:
         return
     command = deployment.commands[0]
     module = command.target_module
@@ -223,7 +231,7 @@ def _wsgi_only(deployment: Deployment) -> Iterator[DeployFinding]:
         Where(entry.path, line, 0),
         "ASF790",
         f"the project is served only over WSGI ({command.describe(deployment.root)}) but has async "
-        f"views ({deployment.relative(view.path)}:{view.line}): Django runs each in a one-off event "
+        f"views or middleware ({deployment.relative(view.path)}:{view.line}): Django runs each in a one-off event "
         "loop in the worker thread, with none of the async benefit",
         "serve the ASGI application (uvicorn/daphne/hypercorn, or gunicorn -k "
         "uvicorn_worker.UvicornWorker) or keep the views sync",

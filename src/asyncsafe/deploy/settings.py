@@ -74,7 +74,7 @@ class _Reader:
 
     def statement(self, node: ast.stmt) -> None:
         if _hands_namespace(node):
-            self.result.complete = False
+            self.lose_track(node)
         if isinstance(node, ast.Assign):
             value = self.evaluate(node.value)
             for target in node.targets:
@@ -92,11 +92,17 @@ class _Reader:
         elif not isinstance(node, (ast.Expr, ast.Pass, ast.Assert)):
             self.forget(node)
 
+    def lose_track(self, node: ast.stmt) -> None:
+        """Code the reader cannot follow may rebind any name: what was known before is not."""
+        self.result.complete = False
+        for name in self.ns:
+            self.ns[name] = Unknown(self.where(node))
+
     def forget(self, node: ast.stmt) -> None:
         """A compound statement (if/try/for/with/def/class/del): what it may assign is unknown."""
         for inner in ast.walk(node):
             if isinstance(inner, ast.ImportFrom) and any(alias.name == "*" for alias in inner.names):
-                self.result.complete = False
+                self.lose_track(node)
             for name in _bound_names(inner):
                 self.ns[name] = Unknown(self.where(inner))
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -165,7 +171,7 @@ class _Reader:
         imported = read_settings(self.files, module, self.chain) if (star or _any_upper(node)) else None
         if star:
             if imported is None:
-                self.result.complete = False
+                self.lose_track(node)
                 return
             self.ns.update({name: value for name, value in imported.values.items() if not name.startswith("_")})
             self.result.complete = self.result.complete and imported.complete

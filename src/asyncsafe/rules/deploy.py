@@ -174,8 +174,11 @@ def project_findings(project: Project) -> list[DeployFinding]:
 
     def build(project: Project) -> list[DeployFinding]:
         settings = project.settings
-        deployment = build_deployment(project, settings, settings.settings_module)
-        return findings(deployment, settings.django)
+        try:
+            deployment = build_deployment(project, settings, settings.settings_module)
+            return findings(deployment, settings.django)
+        except RecursionError:  # a pathologically nested settings file: nothing certain to say
+            return []
 
     return project.facts(DEPLOYMENT_FACT, build)
 
