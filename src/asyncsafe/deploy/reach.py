@@ -9,9 +9,13 @@ from collections.abc import Iterator
 
 from asyncsafe.deploy.entry import Entry
 from asyncsafe.deploy.files import ParsedModule, ProjectFiles
-from asyncsafe.deploy.names import imported_module
+from asyncsafe.deploy.names import bind_imports, dotted, imported_module
 
 MAX_MODULES = 300
+# Calls that load a model class when the module is imported (AppRegistryNotReady before setup).
+MODEL_LOADERS = frozenset({
+    "django.contrib.auth.get_user_model", "swapper.load_model", "django.apps.apps.get_model",
+})
 SAFE_PREFIXES = ("django.db.models",)  # the ORM package itself imports no app's models
 
 
@@ -39,6 +43,9 @@ def models_chain(files: ProjectFiles, entry: Entry, statement: ast.Import | ast.
         parsed = files.parse(module)
         if parsed is None:
             continue
+        loader = _model_loader(parsed)
+        if loader is not None:
+            return [*_path(parents, module)[:-1], f"{module} ({loader}() at import time)"]
         for statement_inner in _import_time_imports(parsed.tree.body):
             for target in _imported(files, parsed, statement_inner):
                 if target not in parents:
@@ -93,3 +100,16 @@ def _type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
     )
+
+
+def _model_loader(parsed: ParsedModule) -> str | None:
+    """The model-loading call a module makes at import time (``User = get_user_model()``)."""
+    names: dict[str, str] = {}
+    for statement in parsed.tree.body:
+        bind_imports(names, statement, parsed.name, parsed.is_package)
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If)):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and dotted(node.func, names) in MODEL_LOADERS:
+                return ast.unparse(node.func)
+    return None

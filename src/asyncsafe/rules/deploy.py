@@ -99,7 +99,8 @@ register(
             "imports ORM models, since it sets up Django's app registry. Importing routing, "
             "consumers or an app's models first raises AppRegistryNotReady and the server never "
             "starts. The import is followed through the project's own modules to the first "
-            "models module."
+            "models module, or the first module that loads a model when imported "
+            "(User = get_user_model(), swapper.load_model(), apps.get_model())."
         ),
         example="""
             from chat.routing import websocket_urlpatterns  # routing -> consumers -> models

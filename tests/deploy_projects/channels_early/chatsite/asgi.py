@@ -8,6 +8,8 @@ from django.core.asgi import get_asgi_application
 import chat.signals
 from chat.routing import websocket_urlpatterns  # expect: ASF704
 from chat import consumers  # expect: ASF704
+from presence.consumers import PresenceConsumer  # expect: ASF704
+from presence import lazy
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 
