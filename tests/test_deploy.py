@@ -178,3 +178,25 @@ def test_code_that_may_rebind_settings_makes_them_unknown(tmp_path: Path) -> Non
     assert [line.split(" ")[:2] for line in known] == [
         ["site/settings.py:2:15:", "ASF702"], ["site/settings.py:3:42:", "ASF701"], ["site/settings.py:6:41:", "ASF701"],
     ]
+
+
+def test_cached_results_follow_the_deployment_files(tmp_path: Path) -> None:
+    """The results of unchanged settings files are re-computed when what they depend on changes:
+    the Procfile (not a Python module) and asgi.py (which names the settings module)."""
+    root = copy_project("split", tmp_path)
+
+    def conn_lines() -> list[str]:
+        result = run_cli("check", "-q", "--select", "ASF701", ".", cwd=root)
+        return [line.split(": ")[0] for line in result.stdout.splitlines()]
+
+    assert conn_lines() == ["config/settings/production.py:4:40"]
+    assert conn_lines() == ["config/settings/production.py:4:40"]  # warm: from the cache
+    procfile = root / "Procfile"
+    served = procfile.read_text(encoding="utf-8")
+    procfile.write_text(served.replace(" -k uvicorn.workers.UvicornWorker", ""), encoding="utf-8")
+    assert conn_lines() == []  # gunicorn's sync worker: WSGI, persistent connections are fine
+    procfile.write_text(served, encoding="utf-8")
+    assert conn_lines() == ["config/settings/production.py:4:40"]
+    asgi = root / "config/asgi.py"
+    asgi.write_text(asgi.read_text(encoding="utf-8").replace("settings.production", "settings.dev"), encoding="utf-8")
+    assert conn_lines() == ["config/settings/dev.py:5:40"]
