@@ -102,6 +102,19 @@ def _not_asgi(deployment: Deployment, entry: Entry, func: ast.expr) -> str | Non
     for node in parsed.tree.body:
         if isinstance(node, ast.ClassDef) and node.name == attribute:
             return _class_verdict(node)
+        if isinstance(node, ast.FunctionDef) and node.name == attribute:
+            return _factory_verdict(node)
+    return None
+
+
+def _factory_verdict(factory: ast.FunctionDef) -> str | None:
+    """``def wrap(app): def inner(environ, start_response): ...; return inner`` is WSGI."""
+    nested = {item.name: item for item in factory.body if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for statement in factory.body:
+        if isinstance(statement, ast.Return) and isinstance(statement.value, ast.Name):
+            inner = nested.get(statement.value.id)
+            if isinstance(inner, ast.FunctionDef) and len(inner.args.args) == WSGI_ARGS:
+                return f"{factory.name}() returns {inner.name}(environ, start_response), a WSGI application"
     return None
 
 

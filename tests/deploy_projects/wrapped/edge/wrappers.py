@@ -16,3 +16,22 @@ class TimingHeaders:
 
     async def __call__(self, scope, receive, send):
         await self.app(scope, receive, send)
+
+
+def add_request_id(app):
+    """A WSGI middleware factory."""
+
+    def wrapped(environ, start_response):
+        environ["HTTP_X_REQUEST_ID"] = "1"
+        return app(environ, start_response)
+
+    return wrapped
+
+
+def count_requests(app):
+    """An ASGI middleware factory: async inner callable of scope, receive, send."""
+
+    async def wrapped(scope, receive, send):
+        await app(scope, receive, send)
+
+    return wrapped
