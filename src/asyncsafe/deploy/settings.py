@@ -89,8 +89,24 @@ class _Reader:
             self.import_from(node)
         elif isinstance(node, ast.Import):
             bind_imports(self.aliases, node, self.parsed.name, self.parsed.is_package)
+        elif isinstance(node, ast.If):
+            self.either(node)
         elif not isinstance(node, (ast.Expr, ast.Pass, ast.Assert)):
             self.forget(node)
+
+    def either(self, node: ast.If) -> None:
+        """``if X: MIDDLEWARE = ["a"] + MIDDLEWARE``: only what holds after both branches is
+        certain (the same value, or the entries a list has either way)."""
+        before, complete = dict(self.ns), self.result.complete
+        self.run(node.body)
+        taken, taken_complete = dict(self.ns), self.result.complete
+        self.ns.clear()
+        self.ns.update(before)
+        self.result.complete = complete
+        self.run(node.orelse)
+        for name in set(taken) | set(self.ns):
+            self.ns[name] = _common(taken.get(name), self.ns.get(name), self.where(node))
+        self.result.complete = self.result.complete and taken_complete
 
     def lose_track(self, node: ast.stmt) -> None:
         """Code the reader cannot follow may rebind any name: what was known before is not."""
@@ -237,6 +253,16 @@ class _Reader:
                     return KnownDict((("CONN_MAX_AGE", self.evaluate(keyword.value)),), where, partial=True)
             return KnownDict((("CONN_MAX_AGE", Known(0, where)),), where, partial=True)
         return Unknown(where)
+
+
+def _common(one: Value | None, other: Value | None, where: Where) -> Value:
+    """What two branches agree on: the same value, or a list's entries present in both."""
+    if one is not None and one == other:
+        return one
+    if isinstance(one, KnownList) and isinstance(other, KnownList):
+        kept = tuple(item for item in one.items if item in other.items)
+        return KnownList(kept, one.where)
+    return Unknown(where)
 
 
 def _hands_namespace(node: ast.stmt) -> bool:
