@@ -66,14 +66,15 @@ class _Reader:
     def where(self, node: ast.AST) -> Where:
         return where_of(self.parsed.path, node)
 
-    def run(self, body: list[ast.stmt]) -> None:
+    def run(self, body: list[ast.stmt], checked: bool = False) -> None:
+        """``checked``: the enclosing statement was already searched for namespace handovers."""
         for statement in body:
-            self.statement(statement)
+            self.statement(statement, checked)
 
     # --- statements -------------------------------------------------------------------------
 
-    def statement(self, node: ast.stmt) -> None:
-        if _hands_namespace(node):
+    def statement(self, node: ast.stmt, checked: bool = False) -> None:
+        if not checked and _hands_namespace(node):
             self.lose_track(node)
         if isinstance(node, ast.Assign):
             value = self.evaluate(node.value)
@@ -98,12 +99,12 @@ class _Reader:
         """``if X: MIDDLEWARE = ["a"] + MIDDLEWARE``: only what holds after both branches is
         certain (the same value, or the entries a list has either way)."""
         before, complete = dict(self.ns), self.result.complete
-        self.run(node.body)
+        self.run(node.body, checked=True)
         taken, taken_complete = dict(self.ns), self.result.complete
         self.ns.clear()
         self.ns.update(before)
         self.result.complete = complete
-        self.run(node.orelse)
+        self.run(node.orelse, checked=True)
         for name in set(taken) | set(self.ns):
             self.ns[name] = _common(taken.get(name), self.ns.get(name), self.where(node))
         self.result.complete = self.result.complete and taken_complete
