@@ -64,10 +64,12 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def try_repo(consumer: Path, hook: str, *files: str) -> subprocess.CompletedProcess[str]:
+    """Run ``hook`` on ``files`` (no files: on every file git tracks)."""
     home = consumer.parent / f"{consumer.name}-pre-commit-home"
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    selection = ["--files", *files] if files else ["--all-files"]
     return subprocess.run(
-        [pre_commit(), "try-repo", str(ROOT), hook, "--files", *files],
+        [pre_commit(), "try-repo", str(ROOT), hook, *selection],
         cwd=consumer, capture_output=True, text=True, env=env, timeout=600,
     )
 
@@ -93,3 +95,30 @@ def test_fix_hook_rewrites_the_file(consumer: Path) -> None:
     assert "files were modified by this hook" in result.stdout
     fixed = (consumer / "fixme.py").read_text(encoding="utf-8")
     assert fixed == "import time\nimport asyncio\n\n\nasync def view(request):\n    await asyncio.sleep(1)\n"
+
+
+def test_file_names_that_look_like_options_stay_file_names(tmp_path: Path) -> None:
+    """pre-commit appends staged file names to the hook's entry: a file named like an option must
+    not switch findings off (``--exclude=*.py``) or aim the report at a source file
+    (``--output-file=app/views.py``). The entries end with ``--``."""
+    repo = tmp_path / "hostile"
+    repo.mkdir()
+    git("init", "-q", cwd=repo)
+    (repo / "app").mkdir()
+    (repo / "app" / "views.py").write_text(BAD, encoding="utf-8")
+    (repo / "--exclude=*.py").write_text(BAD, encoding="utf-8")
+    (repo / "--output-file=app").mkdir()
+    (repo / "--output-file=app" / "views.py").write_text(BAD, encoding="utf-8")
+    git("add", ".", cwd=repo)
+    files = ["--exclude=*.py", "--output-file=app/views.py", "app/views.py"]
+    for hook in ("asyncsafe", "asyncsafe-fix"):
+        result = try_repo(repo, hook)  # --all-files: pre-commit's own --files would parse them
+        assert result.returncode == 1, result.stdout + result.stderr
+        if hook == "asyncsafe":
+            for name in files:
+                assert f"{name}:5:5: ASF301 " in result.stdout, result.stdout
+        assert not (repo / "views.py").exists()
+        for name in files:  # fixed (asyncsafe-fix) or untouched, never a report
+            text = (repo / name).read_text(encoding="utf-8")
+            assert "ASF301" not in text and "async def view" in text, text
+    assert "await asyncio.sleep(1)" in (repo / "--output-file=app" / "views.py").read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
 """``asyncsafe check|rules|explain``: a thin front end over the engine.
 
-Exit codes: 0 clean, 1 findings, 2 usage/config error or a file that could not be checked.
+Exit codes: 0 clean, 1 findings, 2 usage/config error or a file that could not be checked,
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from asyncsafe.config import (
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130
 
 
 def _code_list(option: str) -> Callable[[str], tuple[str, ...]]:
@@ -117,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C: the user knows why the run stopped; one line and the shell's convention, 128 + SIGINT.
+        print("asyncsafe: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`asyncsafe rules | head`): that is not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -136,6 +136,20 @@ def _max_depth(value: Any, where: str) -> int:
     return value
 
 
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000}
+_SIZE = re.compile(r"\s*(\d+)\s*([KMG]?B)?\s*", re.IGNORECASE)
+
+
+def _file_size(value: Any, where: str) -> int:
+    """Bytes, as an integer or a string with a unit ("5MB", "500 KB")."""
+    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if match is not None:
+        value = int(match[1]) * _SIZE_UNITS[(match[2] or "").upper()]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: expected a positive size in bytes (e.g. 5000000 or \"5MB\"), got {value!r}")
+    return value
+
+
 # key -> (Settings attribute, converter). Later families add their keys here.
 OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "select": ("select", _codes),
@@ -150,6 +164,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "cache-backend": ("cache_backend", _cache_backend),
     "max-depth": ("max_depth", _max_depth),
     "settings-module": ("settings_module", _settings_module),
+    "max-file-size": ("max_file_size", _file_size),
 }
 
 
@@ -190,6 +205,7 @@ class Settings:
     # (code, enabled) the deployed settings decide (CACHES -> ASF230, SESSION_ENGINE -> ASF210);
     # filled by the run from asyncsafe.deploy, below what cache-backend says.
     deployment_defaults: tuple[tuple[str, bool], ...] = ()
+    max_file_size: int = 10_000_000  # bytes; a larger file is reported and skipped, never read whole
     root: str = "."
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
@@ -364,6 +380,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: error: invalid TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(f"{path}: error: invalid TOML: arrays or tables nested too deeply") from exc
     except OSError as exc:
         raise ConfigError(f"{path}: error: cannot read: {exc.strerror}") from exc
 

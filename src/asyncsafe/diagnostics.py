@@ -38,4 +38,10 @@ class FileError:
     traceback: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{self.path}: error: {self.reason}"
+        return f"{display_path(self.path)}: error: {self.reason}"
+
+
+def display_path(path: str) -> str:
+    """``path`` as a person reads it. A name that is not valid UTF-8 arrives with its bytes as
+    lone surrogates (``os.fsdecode``), which no output can encode: they are shown as ``\\xff``."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

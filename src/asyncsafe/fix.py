@@ -9,9 +9,6 @@ analyzed again, no longer holds the findings it fixed; files are replaced atomic
 from __future__ import annotations
 
 import difflib
-import os
-import stat
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,12 +16,14 @@ from dataclasses import dataclass
 import libcst as cst
 
 from asyncsafe.config import Settings
-from asyncsafe.diagnostics import Diagnostic, FileError
+from asyncsafe.diagnostics import Diagnostic, FileError, display_path
 from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.input.lines import split_lines
 from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Fix
 from asyncsafe.run.analyze import analyze_source
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
+from asyncsafe.run.replace import write_atomically as write_atomically  # where it used to live
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class FileChange:
     diagnostics_before: tuple[Diagnostic, ...]
 
     def diff(self) -> str:
-        return unified_diff(self.path, self.before.decode(self.encoding), self.after.decode(self.encoding))
+        return unified_diff(display_path(self.path), self.before.decode(self.encoding), self.after.decode(self.encoding))
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,9 @@ def _fix_once(
     }
     if not chosen or analysis.module is None:
         return FixOutcome(reported)
+    if analysis.module.code != source.text:  # e.g. libcst drops a form feed that starts a line
+        unfaithful = "libcst does not reproduce this file byte for byte, so a fix could change other lines"
+        return FixOutcome(reported, warning=_refused(source.path, unfaithful))
     fixed_module, applied = apply_fixes(analysis.module, [fix for _, fix in chosen.values()])
     new_text = fixed_module.code
     if not applied or new_text == source.text:
@@ -122,7 +124,7 @@ def _fix_once(
 
 
 def _refused(path: str, problem: str) -> str:
-    return f"{path}: warning: fixes not applied, {problem}; file left unchanged (please report this)"
+    return f"{display_path(path)}: warning: fixes not applied, {problem}; file left unchanged (please report this)"
 
 
 def _breaks_claim(
@@ -296,46 +298,9 @@ def _normalized(module: cst.Module, statement: cst.CSTNode) -> str:
 
 def unified_diff(path: str, before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True), path, path
+        split_lines(before, keepends=True), split_lines(after, keepends=True), path, path
     )
     return "".join(
         line if line.endswith(("\n", "\r")) else f"{line}\n\\ No newline at end of file\n"
         for line in lines
     )
-
-
-def write_atomically(change: FileChange) -> FileError | None:
-    """Replace the file's content in one step (temp file beside it, then ``os.replace``),
-    keeping its mode; refuse if it changed on disk since it was read."""
-    target = os.path.realpath(change.path)  # replace a symlink's target, not the link
-    try:
-        with open(target, "rb") as handle:
-            if handle.read() != change.before:
-                return FileError(change.path, "changed on disk while fixing; file left unchanged")
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-        handle_fd, temp = tempfile.mkstemp(
-            dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".asyncsafe"
-        )
-    except OSError as exc:
-        return FileError(change.path, f"cannot write the fix: {exc.strerror or exc}")
-    try:
-        with os.fdopen(handle_fd, "wb") as out:
-            out.write(change.after)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except OSError as exc:
-        _remove_quietly(temp)
-        return FileError(change.path, f"cannot write the fix: {exc.strerror or exc}")
-    except BaseException:
-        _remove_quietly(temp)
-        raise
-    return None
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass

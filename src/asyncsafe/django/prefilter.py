@@ -15,11 +15,24 @@ import re
 
 from asyncsafe.engine.facts.project import Project
 
+# Every pattern here runs over every file of the project before anything is parsed, so each one
+# is linear in the text: a repetition that may cross lines is bounded (the bases: an unclosed
+# `class X(` in a docstring once scanned to the end of the file from every such line), and
+# whitespace inside a statement is `[ \t]`. bench/adversarial.py feeds them a megabyte of the
+# worst text; tests/test_regex_bounds.py checks they find what the unbounded forms found.
+# A class's bases as written, across lines: at most 1,000 characters (the longest in the 10,000
+# modules of the pinned corpora has 392). The lookahead takes the run atomically (what
+# `{0,1000}+` says from Python 3.11 on): a run that ends without `)` is not retried shorter.
+def _bases(group: int) -> str:
+    """The pattern of ``(bases)``, the bases being capture group ``group``."""
+    return rf"\((?=([^)]{{0,1000}}))\{group}\)"
+
+
 # Names that may denote a class: top-level classes, managers made at module level
 # (`BookManager = M.from_queryset(QS)`) and plain aliases (`BaseView = generic.View`).
 TOP_LEVEL_CLASS = re.compile(
-    r"^(?:class\s+(\w+)\s*(?:\(([^)]*)\))?"
-    r"|(\w+)\s*=\s*([\w.]+\.from_queryset\(|[A-Za-z_][\w.]*)\s*(?:#.*)?$)",
+    rf"^(?:class[ \t]+(\w+)[ \t]*(?:{_bases(2)})?"
+    r"|(\w+)[ \t]*=[ \t]*([\w.]+\.from_queryset\(|[A-Za-z_][\w.]*)[ \t]*(?:#.*)?$)",
     re.MULTILINE,
 )
 # A model, QuerySet or manager class names one of these in its bases, or a class that does.
@@ -30,13 +43,15 @@ DJANGO_BASE_WORDS = (
 # What a relation field points at, as written: `ForeignKey(Author`, `ForeignKey("app.Author"`,
 # `ForeignKey(to=settings.AUTH_USER_MODEL` (the last dotted part is kept).
 RELATION_TARGET = re.compile(
-    r"(?:ForeignKey|OneToOneField|ManyToManyField)\s*\(\s*(?:to\s*=\s*)?[\"']?([\w.]+)"
+    r"(?:ForeignKey|OneToOneField|ManyToManyField)\s{0,200}\(\s{0,200}(?:to[ \t]*=[ \t]*)?[\"']?([\w.]+)"
 )
-CLASS_BASES = re.compile(r"^class\s+\w+\s*\(([^)]*)\)", re.MULTILINE)
+CLASS_BASES = re.compile(rf"^class[ \t]+\w+[ \t]*{_bases(1)}", re.MULTILINE)
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-APP_LABEL = re.compile(r"^\s+label\s*=\s*[\"'](\w+)[\"']", re.MULTILINE)
+APP_LABEL = re.compile(r"^[ \t]+label[ \t]*=[ \t]*[\"'](\w+)[\"']", re.MULTILINE)
 # The setting as settings modules write it (a module-level string assignment).
-USER_MODEL_ASSIGNMENT = re.compile(r"^AUTH_USER_MODEL\s*(?::\s*str\s*)?=\s*[\"']([\w.]+)[\"']", re.MULTILINE)
+USER_MODEL_ASSIGNMENT = re.compile(
+    r"^AUTH_USER_MODEL[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*[\"']([\w.]+)[\"']", re.MULTILINE
+)
 
 
 def scan_signature(text: str) -> str:

@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 
-from asyncsafe.diagnostics import Diagnostic
+from asyncsafe.diagnostics import Diagnostic, display_path
 from asyncsafe.report.github import github
 from asyncsafe.report.sarif import sarif
 from asyncsafe.rules.registry import all_rules
@@ -18,12 +18,13 @@ from asyncsafe.run.runner import RunResult
 
 def text(result: RunResult) -> str:
     return "".join(
-        f"{d.path}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in result.diagnostics
+        f"{display_path(d.path)}:{d.line}:{d.column}: {d.code} {d.message}\n" for d in result.diagnostics
     )
 
 
 def json_format(result: RunResult) -> str:
-    return json.dumps([d.to_json() for d in result.diagnostics], indent=2) + "\n"
+    shown = [{**d.to_json(), "path": display_path(d.path)} for d in result.diagnostics]
+    return json.dumps(shown, indent=2) + "\n"
 
 
 def statistics(result: RunResult) -> str:

@@ -6,6 +6,7 @@ Escaping follows the runner's rules: ``%``, CR and LF in the message; additional
 
 from __future__ import annotations
 
+from asyncsafe.diagnostics import display_path
 from asyncsafe.run.runner import RunResult
 
 
@@ -13,7 +14,7 @@ def github(result: RunResult) -> str:
     lines = [
         _command(
             {
-                "file": d.path,
+                "file": display_path(d.path),
                 "line": str(d.line),
                 "col": str(d.column),
                 "endLine": str(d.end_line),
@@ -25,7 +26,7 @@ def github(result: RunResult) -> str:
         for d in result.diagnostics
     ]
     lines += [
-        _command({"file": e.path, "title": "asyncsafe"}, f"could not be checked: {e.reason}")
+        _command({"file": display_path(e.path), "title": "asyncsafe"}, f"could not be checked: {e.reason}")
         for e in result.errors
     ]
     return "".join(f"{line}\n" for line in lines)

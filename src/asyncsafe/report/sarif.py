@@ -109,4 +109,4 @@ def _artifact(path: str) -> dict[str, str]:
     pure = PurePath(path)
     if pure.is_absolute():
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(pure.as_posix()), "uriBaseId": SRCROOT}
+    return {"uri": quote(os.fsencode(pure.as_posix())), "uriBaseId": SRCROOT}  # the name's bytes

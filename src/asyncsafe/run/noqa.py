@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from asyncsafe.config import Settings, selector_matches
 from asyncsafe.diagnostics import Diagnostic
+from asyncsafe.engine.input.lines import split_lines
 
 NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
@@ -40,7 +41,7 @@ def is_suppressed(diagnostic: Diagnostic, lines: Sequence[str]) -> bool:
 def apply_noqa(diagnostics: Sequence[Diagnostic], text: str) -> list[Diagnostic]:
     if not diagnostics:
         return []
-    lines = text.splitlines()
+    lines = split_lines(text)
     return [d for d in diagnostics if not is_suppressed(d, lines)]
 
 

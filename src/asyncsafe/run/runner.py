@@ -8,6 +8,7 @@ over an unchanged tree stats files and prints what the manifest holds.
 from __future__ import annotations
 
 import os
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,11 +21,14 @@ from asyncsafe.engine.cache.store import CACHE_DIR_NAME, engine_fingerprint
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.discover import discover
 from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
-from asyncsafe.engine.input.source import Source, decode_source, read_source
+from asyncsafe.engine.input.source import Source, decode_source, read_source, too_large
 from asyncsafe.run.guard import file_error, is_internal
 from asyncsafe.run.noqa import apply_noqa, drop_ignored
+from asyncsafe.run.replace import remove_leftovers, write_atomically
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from asyncsafe.fix import FileChange, FixOutcome
 
 PARALLEL_THRESHOLD = 8
@@ -75,6 +79,9 @@ _WORKER_PROJECT: Project | None = None
 def _init_worker(project: Project) -> None:
     global _WORKER_PROJECT
     _WORKER_PROJECT = project
+    # Ctrl-C reaches the whole process group: the parent stops the pool and reports it once,
+    # a worker must not print its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _check_bytes(
@@ -138,6 +145,8 @@ def run(
 ) -> RunResult:
     """Check ``paths``; with ``fix``, also rewrite what rules can fix (see ``asyncsafe.fix``)."""
     files, errors = discover(paths, settings)
+    if fix is not None and fix.write:
+        remove_leftovers(files)  # temp files of a --fix run that was killed
     result = RunResult(errors=list(errors), files_checked=len(files))
     project = Project(
         settings.root, settings, extra_files=tuple(files), use_cache=use_cache,
@@ -191,6 +200,9 @@ def _triage(
     if manifest is not None:
         key = os.path.abspath(path)
         state = manifest.state(key)
+        if state is not None and state.size > settings.max_file_size:  # as when read: refused
+            result.errors.append(too_large(path, state.size, settings.max_file_size))
+            return None
         if state is not None and not state.holds_async:
             return None
         if state is not None:
@@ -202,7 +214,7 @@ def _triage(
                 return None
     # The bytes the manifest just hashed, when it read them: read once, and the digest is theirs.
     data = manifest.bytes_read(os.path.abspath(path)) if manifest is not None else None
-    source = decode_source(path, data) if data is not None else read_source(path)
+    source = decode_source(path, data) if data is not None else read_source(path, settings.max_file_size)
     if isinstance(source, FileError):
         result.errors.append(source)
         return None
@@ -231,8 +243,6 @@ def _take_change(result: RunResult, outcome: FixOutcome, fix: FixMode | None) ->
     if not fix.write:
         result.changes.append(change)
         return list(change.diagnostics_before)
-    from asyncsafe.fix import write_atomically
-
     error = write_atomically(change)
     if error is not None:
         result.errors.append(error)
@@ -255,10 +265,9 @@ def _analyze_all(
         ProcessPoolExecutor,  # only when it pays: not on a warm run
     )
 
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(project,)
-    ) as pool:
-        return list(
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(project,))
+    try:
+        results = list(
             pool.map(
                 _check_bytes,
                 [item.path for item in pending],
@@ -268,6 +277,21 @@ def _analyze_all(
                 chunksize=max(1, len(pending) // (workers * 4)),
             )
         )
+    except BaseException:  # Ctrl-C: do not wait for the queued work
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers now. There is no public way: the feeder thread of the pool's call queue
+    may be blocked writing to workers that are gone, and would be joined at exit forever."""
+    processes = list((pool._processes or {}).values())
+    pool._call_queue.cancel_join_thread()  # type: ignore[attr-defined]
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _collect(

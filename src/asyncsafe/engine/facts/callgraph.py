@@ -22,6 +22,7 @@ import libcst as cst
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import Settings
+from asyncsafe.diagnostics import display_path
 from asyncsafe.engine.cache.reads import Reads
 from asyncsafe.engine.facts.module_facts import (
     Blocker,
@@ -77,7 +78,7 @@ class Chain:
     blocker: Blocker
 
     def text(self) -> str:
-        where = f"{self.blocker.path}:{self.blocker.line}"
+        where = f"{display_path(self.blocker.path)}:{self.blocker.line}"
         return " -> ".join((*self.steps, self.blocker.what)) + f" ({where})"
 
 

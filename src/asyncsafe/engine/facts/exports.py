@@ -38,7 +38,10 @@ def _package_pattern(catalog: Catalog) -> re.Pattern[str]:
     names += [p for group in catalog.configured.patterns.values() for p, _ in group]
     roots = {n.split(".", 1)[0] for n in names} - NOT_CLIENTS
     kept = sorted(r for r in roots if r not in sys.stdlib_module_names or r in SHARED_STDLIB)
-    return re.compile(rf"(?m)^[ \t]*(?:from|import)[ \t]+[\w.]*\b(?:{'|'.join(map(re.escape, kept))})\b")
+    # `[\w.]{0,200}`: a dotted name is short; unbounded, a megabyte-long one backtracked through
+    # the whole alternation at every character.
+    alternatives = "|".join(map(re.escape, kept))
+    return re.compile(rf"(?m)^[ \t]*(?:from|import)[ \t]+[\w.]{{0,200}}\b(?:{alternatives})\b")
 
 
 @dataclass(frozen=True)

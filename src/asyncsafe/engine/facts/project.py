@@ -72,7 +72,7 @@ class Project:
             self.recorder.read(module, owner)
         if module not in self._sources:
             path = self.modules.get(module)
-            found = read_source(path) if path else None
+            found = read_source(path, self.settings.max_file_size) if path else None
             self._sources[module] = None if isinstance(found, FileError) else found
         return self._sources[module]
 

@@ -19,12 +19,21 @@ def module_name_for(path: str, packages: dict[str, tuple[str, ...]] | None = Non
 
 
 def _package_parts(directory: str, known: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """The package names ``directory`` is nested in, itself included (empty: not a package)."""
-    if directory not in known:
+    """The package names ``directory`` is nested in, itself included (empty: not a package).
+    Iterative: a package chain thousands deep must not exhaust the stack."""
+    chain: list[tuple[str, str]] = []  # (directory, name) of the packages not known yet, innermost first
+    while directory not in known:
         parent, name = os.path.split(directory)
-        inside = bool(name) and os.path.isfile(os.path.join(directory, "__init__.py"))
-        known[directory] = (*_package_parts(parent, known), name) if inside else ()
-    return known[directory]
+        if not (name and os.path.isfile(os.path.join(directory, "__init__.py"))):
+            known[directory] = ()
+            break
+        chain.append((directory, name))
+        directory = parent
+    parts = known[directory]
+    for package, name in reversed(chain):
+        parts = (*parts, name)
+        known[package] = parts
+    return parts
 
 
 def is_package_init(path: str) -> bool:

@@ -9,7 +9,6 @@ start/end nodes) inside the reported nodes' subtrees alone.
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,8 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-_NEWLINE = re.compile(r"\r\n?|\n")
-
+from asyncsafe.engine.input.lines import line_starts
 
 @dataclass(frozen=True)
 class Span:
@@ -87,9 +85,9 @@ def spans(module: cst.Module, nodes: Collection[cst.CSTNode]) -> dict[int, Span]
         targets=frozenset(id(node) for node in nodes),
     )
     module._codegen(state)
-    line_starts = [0, *(match.end() for match in _NEWLINE.finditer("".join(state.tokens)))]
+    starts = line_starts("".join(state.tokens))
     return {
-        key: Span(*_line_column(line_starts, start), *_line_column(line_starts, end))
+        key: Span(*_line_column(starts, start), *_line_column(starts, end))
         for key, (start, end) in state.offsets.items()
         if key in state.targets
     }
