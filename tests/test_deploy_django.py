@@ -125,3 +125,39 @@ def test_django_adapts_exactly_the_middleware_asf702_flags(project: Path) -> Non
         "audit.middleware.LedgerMiddleware", "audit.middleware.wallclock", "audit.middleware.BareAsyncMiddleware",
     }
     assert adapted == flagged, log
+
+
+INSPECT_DJANGO = """
+import importlib, json
+import django
+from django.conf import settings
+settings.configure(INSTALLED_APPS=[
+    "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
+    "django.contrib.messages", "django.contrib.sites", "django.contrib.flatpages",
+    "django.contrib.redirects", "django.contrib.admindocs",
+])
+django.setup()
+from pathlib import Path
+base = Path(django.__file__).parent
+found = {}
+for path in [*base.glob("middleware/*.py"), *base.glob("contrib/*/middleware.py")]:
+    name = ".".join(("django", *path.relative_to(base).with_suffix("").parts))
+    module = importlib.import_module(name)
+    for attribute, value in vars(module).items():
+        if attribute.endswith("Middleware") and isinstance(value, type) and value.__module__ == name:
+            found[f"{name}.{attribute}"] = getattr(value, "async_capable", False)
+print(json.dumps(found))
+"""
+
+
+def test_the_catalog_matches_the_installed_django() -> None:
+    """Every middleware the installed Django ships is in deploy/middleware.toml, and has
+    async_capable = True (the attribute load_middleware reads), as the catalog says."""
+    from asyncsafe.deploy.middleware import catalog
+
+    inspected = subprocess.run([sys.executable, "-c", INSPECT_DJANGO], capture_output=True, text=True, timeout=120)
+    assert inspected.returncode == 0, inspected.stderr
+    shipped: dict[str, bool] = json.loads(inspected.stdout)
+    listed = {name for name, entry in catalog().items() if entry.package == "django"}
+    assert len(shipped) > 15 and set(shipped) <= listed, set(shipped) - listed
+    assert all(shipped.values()), [name for name, capable in shipped.items() if not capable]
