@@ -34,6 +34,13 @@ def run_cli(*args: str, cwd: Path | str | None = None, stdin: str | None = None)
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_user_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every run in the suite signs its cache with a key kept here, never in ~/.cache."""
+    os.environ["ASYNCSAFE_USER_CACHE_DIR"] = str(tmp_path_factory.mktemp("user-cache"))
+    os.environ.pop("ASYNCSAFE_CACHE_DIR", None)
+
+
 @pytest.fixture
 def cli():
     return run_cli

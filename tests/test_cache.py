@@ -75,7 +75,9 @@ def cached_equals_cold(root: Path) -> str:
 def generations(root: Path) -> dict[str, int]:
     """Checked file (relative) -> the generation its stored result was computed at."""
     (manifest,) = (root / ".asyncsafe_cache").glob("*/manifest-*.json")
-    results = json.loads(manifest.read_text(encoding="utf-8"))["results"]
+    signature, body = manifest.read_bytes().split(b"\n", 1)
+    assert signature.startswith(b"asyncsafe-cache-1 ")
+    results = json.loads(body)["results"]
     return {os.path.relpath(path, root).replace(os.sep, "/"): entry[1] for path, entry in results.items()}
 
 

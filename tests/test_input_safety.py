@@ -101,11 +101,29 @@ def test_a_directory_chain_1000_deep_is_walked(tmp_path: Path) -> None:
         deep = deep / "d"
         write(deep / "__init__.py", "")  # packages all the way: module names 1,000 parts long
     write(deep / "views.py", BAD)
-    for cache in ([], ["--no-cache"]):
-        result = run_cli("check", *cache, "-q", cwd=root)
-        assert result.returncode == 1, result.stderr
-        assert result.stdout.startswith("d/d/d/") and ":5:5: ASF301 " in result.stdout
-        assert result.stderr == ""
+    try:
+        for cache in ([], ["--no-cache"]):
+            result = run_cli("check", *cache, "-q", cwd=root)
+            assert result.returncode == 1, result.stderr
+            assert result.stdout.startswith("d/d/d/") and ":5:5: ASF301 " in result.stdout
+            assert result.stderr == ""
+    finally:
+        remove_chain(root, deep)
+
+
+def remove_chain(root: Path, deepest: Path) -> None:
+    """Delete the chain bottom-up: pytest's recursive clean-up of old temp dirs overflows on it."""
+    level = deepest
+    while level != root:
+        for child in level.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                os.rmdir(child)
+            else:
+                child.unlink()
+        level = level.parent
+    for child in level.iterdir():
+        if child.name == "d":
+            os.rmdir(child)
 
 
 def test_a_file_over_max_file_size_is_one_line_and_the_run_goes_on(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from markers import actual, load
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import ConfigError, Settings, load_settings
+from asyncsafe.engine.cache.store import open_store
 from asyncsafe.engine.facts.callgraph import CallGraph
 from asyncsafe.engine.facts.context import build_context
 from asyncsafe.engine.facts.project import Project
@@ -376,11 +377,16 @@ def test_cached_facts_depend_on_the_content_of_what_they_read(tmp_path: Path) ->
     root = copy_project(tmp_path)
     settings = Settings(root=str(root))
 
+    def cached_project() -> Project:
+        store, refused = open_store(str(root), None)
+        assert store is not None, refused
+        return Project(str(root), settings, cache=store, rules=ruleset())
+
     def cached_services() -> object:
-        graph = Project(str(root), settings, use_cache=True, rules=ruleset()).facts("asyncsafe.callgraph", CallGraph)
+        graph = cached_project().facts("asyncsafe.callgraph", CallGraph)
         return graph._load("transitive_project.services")
 
-    project = Project(str(root), settings, use_cache=True, rules=ruleset())
+    project = cached_project()
     assert project.facts("asyncsafe.callgraph", CallGraph).body("transitive_project.services", "retry")
     assert cached_services() is not None
     models = root / "transitive_project" / "models.py"

@@ -136,6 +136,12 @@ def _max_depth(value: Any, where: str) -> int:
     return value
 
 
+def _cache_dir(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a directory path (string), got {value!r}")
+    return value
+
+
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000}
 _SIZE = re.compile(r"\s*(\d+)\s*([KMG]?B)?\s*", re.IGNORECASE)
 
@@ -164,6 +170,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "cache-backend": ("cache_backend", _cache_backend),
     "max-depth": ("max_depth", _max_depth),
     "settings-module": ("settings_module", _settings_module),
+    "cache-dir": ("cache_dir", _cache_dir),
     "max-file-size": ("max_file_size", _file_size),
 }
 
@@ -210,6 +217,7 @@ class Settings:
     config_path: str | None = None
     blocking_calls: tuple[tuple[str, str], ...] = ()  # (name pattern, suggestion)
     safe_calls: tuple[str, ...] = ()  # name patterns declared non-blocking
+    cache_dir: str | None = None  # relative to the root; unset: $ASYNCSAFE_CACHE_DIR or the default
 
     @property
     def django(self) -> tuple[int, int]:

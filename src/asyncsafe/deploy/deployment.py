@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from asyncsafe.deploy.entry import Entry, read_entry
+from asyncsafe.engine.cache.reads import ScanKind
 from asyncsafe.deploy.files import ProjectFiles
 from asyncsafe.deploy.servers import ServerCommand, SettingsName, config_files, read_servers
 from asyncsafe.deploy.settings import SettingsModule, read_settings
@@ -133,7 +134,7 @@ def _first_async_view(project: Project) -> Where | None:
     for module, path in sorted(project.modules.items()):
         if _is_test(module):
             continue
-        source = project.scan_source(module, async_view_signature)
+        source = project.scan_source(module, ScanKind.ASYNC_VIEWS)
         signature = async_view_signature(source.text) if source is not None else ""
         if signature:
             return Where(path, int(signature.split(":")[0]), 0)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from asyncsafe.engine.cache.reads import ScanKind
 from asyncsafe.engine.facts.project import Project
 
 # Every pattern here runs over every file of the project before anything is parsed, so each one
@@ -83,7 +84,7 @@ class ProjectText:
         if self._class_names is None:
             self._class_names = {}
             for module in self.project.modules:
-                source = self.project.scan_source(module, scan_signature, self.owner)
+                source = self.project.scan_source(module, ScanKind.DJANGO_CLASSES, self.owner)
                 for match in TOP_LEVEL_CLASS.finditer(source.text if source else ""):
                     found = match.group(1) or match.group(3)
                     self._class_names.setdefault(found, []).append(f"{module}.{found}")
@@ -121,7 +122,7 @@ class ProjectText:
         if self._words is None:
             self._words = {}
             for module in self.project.modules:
-                source = self.project.scan_source(module, scan_signature, self.owner)
+                source = self.project.scan_source(module, ScanKind.DJANGO_CLASSES, self.owner)
                 if "migrations" in module.split(".") or source is None:
                     continue
                 text = source.text
@@ -137,7 +138,7 @@ class ProjectText:
         self._asked()
         values: set[str] = set()
         for module in self.project.modules:
-            source = self.project.scan_source(module, scan_signature, self.owner)
+            source = self.project.scan_source(module, ScanKind.DJANGO_CLASSES, self.owner)
             if source is not None and "AUTH_USER_MODEL" in source.text:
                 values.update(USER_MODEL_ASSIGNMENT.findall(source.text))
         return values

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.cache.manifest import Manifest
-from asyncsafe.engine.cache.reads import Reads
-from asyncsafe.engine.cache.store import CACHE_DIR_NAME, engine_fingerprint
+from asyncsafe.engine.cache.reads import Reads, ScanKind, provide_scans
+from asyncsafe.engine.cache.store import CacheStore, open_store
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.discover import discover
 from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
@@ -32,6 +32,16 @@ if TYPE_CHECKING:
     from asyncsafe.fix import FileChange, FixOutcome
 
 PARALLEL_THRESHOLD = 8
+
+
+def _django_scans() -> dict[ScanKind, Callable[[str], str]]:
+    from asyncsafe.deploy.deployment import async_view_signature
+    from asyncsafe.django.prefilter import scan_signature
+
+    return {ScanKind.DJANGO_CLASSES: scan_signature, ScanKind.ASYNC_VIEWS: async_view_signature}
+
+
+provide_scans(_django_scans)  # the cache re-runs the model index's text scans over changed files
 
 
 @dataclass(frozen=True)
@@ -148,14 +158,17 @@ def run(
     if fix is not None and fix.write:
         remove_leftovers(files)  # temp files of a --fix run that was killed
     result = RunResult(errors=list(errors), files_checked=len(files))
+    store, refused = open_store(settings.root, settings.cache_dir) if use_cache else (None, None)
+    if refused is not None:
+        result.warnings.append(refused)
     project = Project(
-        settings.root, settings, extra_files=tuple(files), use_cache=use_cache,
+        settings.root, settings, extra_files=tuple(files), cache=store,
         files_under_root=tuple(files) if _covers_root(paths, settings.root) else None,
     )
     from asyncsafe.deploy.derived import with_deployment
 
     settings = project.settings = with_deployment(settings, project)
-    manifest = _open_manifest(settings, project) if use_cache else None
+    manifest = _open_manifest(settings, project, store) if store is not None else None
     pending: list[_Pending] = []
     for path in files:
         found = _triage(path, manifest, fix, result, settings)
@@ -181,13 +194,15 @@ def _covers_root(paths: list[str], root: str) -> bool:
     return any(os.path.realpath(path) == real_root for path in paths or ["."])
 
 
-def _open_manifest(settings: Settings, project: Project) -> Manifest:
+def _open_manifest(settings: Settings, project: Project, store: CacheStore) -> Manifest:
     layout = [os.path.abspath(path) for path in project.modules.values()]
-    directory = Path(settings.root) / CACHE_DIR_NAME / engine_fingerprint()
     from asyncsafe.deploy.derived import server_config_digest
 
     deployed = server_config_digest(settings.root, project.modules)  # Procfile & co. are not modules
-    manifest = Manifest(directory, f"{settings.fingerprint()}|{deployed}", layout, might_hold_async_data)
+    manifest = Manifest(
+        store, f"{settings.fingerprint()}|{deployed}", settings.root, layout, might_hold_async_data,
+        settings.max_file_size,
+    )
     manifest.refresh(layout)  # any result may depend on any project file
     return manifest
 
@@ -230,7 +245,9 @@ def _remember(
     paths = project.modules
     read = [os.path.abspath(paths[m]) for m in reads.modules if m in paths]
     scans = {os.path.abspath(paths[m]): fns for m, fns in reads.scans.items() if m in paths}
-    manifest.store(os.path.abspath(item.path), item.digest, outcome.diagnostics, outcome.error, read, scans)
+    manifest.store_result(
+        os.path.abspath(item.path), item.digest, outcome.diagnostics, outcome.error, read, scans
+    )
 
 
 def _take_change(result: RunResult, outcome: FixOutcome, fix: FixMode | None) -> list[Diagnostic]:

@@ -1,15 +1,20 @@
 """What the last runs knew, so the next one reads and analyzes only what changed.
 
-One JSON file per (engine, settings, project layout) under ``.asyncsafe_cache``, two tables:
+One signed entry per (engine, settings, project root) in the cache (``store.py``); adding or
+removing a file keeps it (only its results are dropped: what a name resolves to may have changed).
+Two tables:
 
-* ``files``, one row per project file: the ``stat`` it had (size, mtime), its content digest,
-  whether it can hold an async body, the values of the text scans that read it, and the
-  *generation* at which its content (``changed``) and its scan values (``rescanned``) last changed.
-  A file whose ``stat`` is unchanged is never opened.
+* ``files``, one row per project file: the ``stat`` it had (device, inode, size, mtime, ctime),
+  its content digest, whether it can hold an async body, the values of the text scans that read it,
+  and the *generation* at which its content (``changed``) and its scan values (``rescanned``) last
+  changed. A file whose ``stat`` is unchanged is not opened, unless it was modified within the
+  file system's timestamp granularity of the start of the run that wrote the manifest ("racily
+  clean", as git says): an edit in the same clock tick as the read that recorded it would leave the
+  same ``stat``. Such files are read again by every run until one that started later confirms them.
 * ``results``, one row per checked file: its diagnostics (``# noqa`` applied), its digest, the
   generation it was computed at, and which project files its analysis read whole (``reads``) or
-  only scanned as text (``scans``, e.g. Django's class-name prefilter), as bitmaps over the
-  project's sorted file list.
+  only scanned as text (``scans``, e.g. Django's class-name prefilter), as runs of indices into the
+  project's sorted file list (a few numbers for "every file", two per file for a sparse read).
 
 A result is reused only when its file is unchanged and no file it read has changed since, and no
 file it scanned yields a different scan: exactly what a cold run would return. Editing one function
@@ -19,38 +24,50 @@ body re-checks that file and the files that read it, not the project. Writes are
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import importlib
-import json
 import os
-import tempfile
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from asyncsafe.diagnostics import Diagnostic, FileError
-from asyncsafe.engine.cache.reads import ScanSignature
-from asyncsafe.engine.cache.store import ensure_gitignore
-from asyncsafe.engine.input.source import read_bytes
+from asyncsafe.engine.cache.reads import ScanKind
+from asyncsafe.engine.cache.store import CacheStore
+from asyncsafe.engine.input.source import DEFAULT_MAX_FILE_SIZE, read_bytes
 
-FORMAT = 2
+FORMAT = 3
+# The coarsest file timestamp in common use (FAT: 2 s); a file modified this close to the
+# manifest's write may have changed after it was read without changing its stat.
+RACY_WINDOW_NS = 2_000_000_000
+StatKey = tuple[int, int, int, int, int]  # (st_dev, st_ino, st_size, st_mtime_ns, st_ctime_ns)
+NO_STAT: StatKey = (-1, -1, -1, -1, -1)  # read while it changed, or unreadable: always re-read
+GONE = ""  # the digest of a file that could not be read
 
 
 @dataclass
 class FileState:
-    size: int
-    mtime_ns: int
+    stat: StatKey
     digest: str
     holds_async: bool
     changed: int = 0
     rescanned: int = 0
-    scans: dict[str, str] = field(default_factory=dict)  # signature name -> value
+    scans: dict[str, str] = field(default_factory=dict)  # scan kind (value) -> what it extracted
 
     def to_json(self) -> list[Any]:
-        return [self.size, self.mtime_ns, self.digest, self.holds_async, self.changed,
-                self.rescanned, self.scans]
+        return [list(self.stat), self.digest, self.holds_async, self.changed, self.rescanned, self.scans]
+
+    @classmethod
+    def from_json(cls, raw: list[Any]) -> FileState:
+        # Signed by this user for this engine (store.py): the shape is ours, not checked per field.
+        return cls(cast(StatKey, tuple(raw[0])), *raw[1:])
+
+    @property
+    def size(self) -> int:
+        return self.stat[2]
+
+    def modified_ns(self) -> int:
+        return max(self.stat[3], self.stat[4])
 
 
 @dataclass
@@ -59,8 +76,8 @@ class Result:
     generation: int
     diagnostics: list[Diagnostic]
     error: FileError | None = None
-    reads: str = ""  # bitmap over the project's files (base64)
-    scans: str = ""
+    reads: list[int] = field(default_factory=list)  # runs of indices into the sorted project files
+    scans: list[int] = field(default_factory=list)  # (``_runs``: start, length, start, length...)
 
     def to_json(self) -> list[Any]:
         error = [self.error.path, self.error.reason] if self.error else None
@@ -71,26 +88,36 @@ class Result:
     def from_json(cls, raw: list[Any]) -> Result:
         digest, generation, diagnostics, error, reads, scans = raw
         return cls(digest, int(generation), [Diagnostic.from_json(d) for d in diagnostics],
-                   FileError(*error) if error else None, reads, scans)
+                   FileError(*error) if error else None, [int(i) for i in reads], [int(i) for i in scans])
 
 
 def digest_of(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-class Manifest:
-    """``layout``: the project's files (absolute paths); a different layout is another manifest."""
+def stat_key(stat: os.stat_result) -> StatKey:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
-    def __init__(self, directory: Path, salt: str, layout: Iterable[str],
-                 holds_async: Callable[[bytes], bool]) -> None:
+
+class Manifest:
+    """``layout``: the project's files (absolute paths); results are kept while it is the same."""
+
+    def __init__(self, store: CacheStore, salt: str, root: str, layout: Iterable[str],
+                 holds_async: Callable[[bytes], bool], max_size: int = DEFAULT_MAX_FILE_SIZE) -> None:
+        self.store = store
+        self.max_size = max_size  # a larger file is never read (it is refused when checked)
         self.layout = sorted(layout)
         self._index = {path: i for i, path in enumerate(self.layout)}
-        key = hashlib.sha256("\0".join([salt, *self.layout]).encode()).hexdigest()[:20]
-        self.file = directory / f"manifest-{key}.json"
+        names = "\0".join(self.layout).encode("utf-8", "surrogateescape")  # os.fsencode, at once
+        self._layout_digest = hashlib.sha256(names).hexdigest()
+        key = hashlib.sha256(salt.encode() + b"\0" + os.fsencode(os.path.abspath(root))).hexdigest()
+        self.name = f"manifest-{key[:20]}.json"
         self.holds_async = holds_async
         self.generation = 1  # this run's: what changes now, and results stored now, carry it
         self.files: dict[str, FileState] = {}
         self.results: dict[str, Result] = {}
+        self._racy_after = 0  # states modified at or after this may hide a same-tick edit
+        self._started_ns = time.time_ns()  # before any stat of this run
         self._fresh: set[str] = set()  # stat checked (and re-read if changed) in this run
         self._data: dict[str, bytes] = {}
         self._dirty = False
@@ -102,16 +129,22 @@ class Manifest:
         """``path``'s state now: from the table while its ``stat`` is unchanged, else read."""
         known = self.files.get(path)
         if path in self._fresh and known is not None:
-            return known
+            return None if known.digest == GONE else known
         try:
             stat = os.stat(path)
         except OSError:
+            self._gone(path)
             return None
-        if known is not None and (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns):
-            self._fresh.add(path)
-            return known
-        data = read_bytes(path)  # never waits on a FIFO: those are refused when checked
-        return None if isinstance(data, FileError) else self.record(path, data, stat)
+        if known is not None and stat_key(stat) == known.stat:
+            if known.modified_ns() < self._racy_after:
+                self._fresh.add(path)
+                return known
+            self._dirty = True  # racily clean: read it, and write the manifest again (later)
+        data = read_bytes(path, self.max_size)  # never waits on a FIFO: refused when checked
+        if isinstance(data, FileError):
+            self._gone(path)
+            return None
+        return self.record(path, data, stat)
 
     def bytes_read(self, path: str) -> bytes | None:
         """What ``state()`` read of ``path`` in this run (None if its ``stat`` spared the read)."""
@@ -122,26 +155,36 @@ class Manifest:
         self._data[path] = data
         self._fresh.add(path)
         stat = stat or _stat(path)
+        # A file that grew while it was read keeps no stat: the next run reads it again.
+        consistent = stat is not None and stat.st_size == len(data)
+        key = stat_key(stat) if stat is not None and consistent else NO_STAT
         digest = digest_of(data)
         known = self.files.get(path)
         if known is not None and known.digest == digest:
-            if stat is not None and (known.size, known.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
-                known.size, known.mtime_ns = stat.st_size, stat.st_mtime_ns  # touched, not edited
+            if known.stat != key:
+                known.stat = key  # touched, not edited
                 self._dirty = True
             return known
-        # A file that grew while it was read keeps no stat: the next run reads it again.
-        consistent = stat is not None and stat.st_size == len(data)
-        size, mtime = (stat.st_size, stat.st_mtime_ns) if stat is not None and consistent else (-1, -1)
-        state = FileState(size, mtime, digest, self.holds_async(data), self.generation)
+        state = FileState(key, digest, self.holds_async(data), self.generation)
         if known is not None:
             state.rescanned = known.rescanned
             state.scans = _scan_values(known.scans, data)
             if state.scans != known.scans:
                 state.rescanned = state.changed
+        self._changed(path, state)
+        return state
+
+    def _gone(self, path: str) -> None:
+        """``path`` cannot be read (removed, unreadable): what read it must be computed again."""
+        self._fresh.add(path)
+        known = self.files.get(path)
+        if known is None or known.digest != GONE:
+            self._changed(path, FileState(NO_STAT, GONE, False, self.generation, self.generation))
+
+    def _changed(self, path: str, state: FileState) -> None:
         self.files[path] = state
         self._dirty = True
         self._last_change = None
-        return state
 
     def refresh(self, paths: Iterable[str]) -> None:
         """Bring these files' states up to date (a result may depend on any of them)."""
@@ -164,73 +207,73 @@ class Manifest:
             self._last_change = max((state.changed for state in self.files.values()), default=0)
         if result.generation >= self._last_change:
             return True  # nothing changed since it was computed: the warm path
-        reads, scans = _unpack(result.reads), _unpack(result.scans)
-        for path, state in self.files.items():
-            if state.changed <= result.generation:
-                continue
-            index = self._index.get(path)
-            if index is None:
-                continue
-            if _has(reads, index) or (_has(scans, index) and state.rescanned > result.generation):
-                return False
-        return True
+        since = result.generation
+        return not any(self._changed_since(i, since, lambda s: s.changed) for i in _indices(result.reads)) \
+            and not any(self._changed_since(i, since, lambda s: s.rescanned) for i in _indices(result.scans))
 
-    def store(self, path: str, digest: str, diagnostics: list[Diagnostic], error: FileError | None,
-              reads: Iterable[str], scans: dict[str, set[ScanSignature]]) -> None:
+    def _changed_since(self, index: int, generation: int, when: Callable[[FileState], int]) -> bool:
+        state = self.files.get(self.layout[index]) if 0 <= index < len(self.layout) else None
+        return state is None or when(state) > generation
+
+    def store_result(self, path: str, digest: str, diagnostics: list[Diagnostic],
+                     error: FileError | None, reads: Iterable[str], scans: dict[str, set[ScanKind]]) -> None:
         """The result of checking ``path`` (read as ``digest``); ``reads``/``scans``: what the
         analysis read of the project (absolute paths)."""
-        for scanned, signatures in scans.items():
-            self._note_scans(scanned, signatures)
+        for scanned, kinds in scans.items():
+            self._note_scans(scanned, kinds)
         self.results[path] = Result(
             digest, self.generation, diagnostics, error,
-            _pack(self._index[p] for p in reads if p in self._index),
-            _pack(self._index[p] for p in scans if p in self._index),
+            _runs(self._index[p] for p in reads if p in self._index),
+            _runs(self._index[p] for p in scans if p in self._index),
         )
         self._dirty = True
 
-    def _note_scans(self, path: str, signatures: set[ScanSignature]) -> None:
+    def _note_scans(self, path: str, kinds: set[ScanKind]) -> None:
         state = self.state(path)
         if state is None:
             return
-        missing = [fn for fn in signatures if signature_name(fn) not in state.scans]
+        missing = [kind for kind in kinds if kind.value not in state.scans]
         if missing:
-            data = self._data.get(path) or read_bytes(path)
+            data = self._data.get(path) or read_bytes(path, self.max_size)
             if isinstance(data, FileError):
                 return
             text = data.decode("utf-8", errors="replace")
-            state.scans.update({signature_name(fn): fn(text) for fn in missing})
+            state.scans.update({kind.value: kind.extract(text) for kind in missing})
             self._dirty = True
 
     # --- persistence -------------------------------------------------------------------------
     def _load(self) -> None:
+        raw = self.store.read_json(self.name)
         try:
-            raw = json.loads(self.file.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
+            if not isinstance(raw, dict) or raw.get("format") != FORMAT:
                 return
             self.generation = int(raw["generation"]) + 1
-            self.files = {p: FileState(*state) for p, state in raw["files"].items()}
-            self.results = {p: Result.from_json(r) for p, r in raw["results"].items()}
-        except (OSError, ValueError, KeyError, TypeError):
-            self.generation, self.files, self.results = 1, {}, {}
+            self._racy_after = int(raw["started_ns"]) - RACY_WINDOW_NS
+            self.files = {str(p): FileState.from_json(state) for p, state in raw["files"].items()}
+            if raw["layout"] == self._layout_digest:
+                self.results = {str(p): Result.from_json(r) for p, r in raw["results"].items()}
+            else:
+                self._dirty = True  # files came or went: what names resolve to may differ
+        except (ValueError, KeyError, TypeError, AttributeError):
+            self.generation, self.files, self.results, self._racy_after = 1, {}, {}, 0
 
     def save(self) -> None:
+        """Write what this run knows. Files and results of paths that left the project go."""
         if not self._dirty:
             return
         payload = {
             "format": FORMAT,
             "generation": self.generation,
-            "files": {p: s.to_json() for p, s in self.files.items()},
-            "results": {p: r.to_json() for p, r in self.results.items()},
+            # Every stat of this run came after this: a file whose timestamp is no older (less the
+            # granularity) may have been edited in the same tick as the read that recorded it.
+            "started_ns": self._started_ns,
+            "layout": self._layout_digest,
+            "files": {p: s.to_json() for p, s in self.files.items() if p in self._fresh},
+            "results": {
+                p: r.to_json() for p, r in self.results.items() if p in self._index or p in self._fresh
+            },
         }
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            ensure_gitignore(self.file.parent.parent)
-            handle, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".tmp-")
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(payload, out, separators=(",", ":"))
-            os.replace(temp, self.file)
-        except OSError:
-            pass  # a read-only tree just runs uncached
+        self.store.write_json(self.name, payload)
 
 
 def _stat(path: str) -> os.stat_result | None:
@@ -240,43 +283,28 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
+def _runs(indices: Iterable[int]) -> list[int]:
+    """Indices as runs ``[start, length, ...]``: a result that scanned every file keeps two
+    numbers, one that read a few keeps two per file read."""
+    runs: list[int] = []
+    for index in sorted(set(indices)):
+        if runs and runs[-2] + runs[-1] == index:
+            runs[-1] += 1
+        else:
+            runs += [index, 1]
+    return runs
+
+
+def _indices(runs: list[int]) -> Iterator[int]:
+    for position in range(0, len(runs) - 1, 2):
+        yield from range(runs[position], runs[position] + runs[position + 1])
+
+
 def _scan_values(previous: dict[str, str], data: bytes) -> dict[str, str]:
-    """The same scans as before, over the file's new content."""
+    """The same scans as before, over the file's new content. Only kinds known in code run: a
+    name in the manifest selects one of them, never anything else."""
     if not previous:
         return {}
     text = data.decode("utf-8", errors="replace")
-    values: dict[str, str] = {}
-    for name in previous:
-        signature = resolve_signature(name)
-        values[name] = signature(text) if signature is not None else ""
-    return values
-
-
-def _pack(indices: Iterable[int]) -> str:
-    bits = 0
-    for index in indices:
-        bits |= 1 << index
-    return base64.b64encode(bits.to_bytes((bits.bit_length() + 7) // 8, "little")).decode()
-
-
-def _unpack(packed: str) -> int:
-    return int.from_bytes(base64.b64decode(packed), "little") if packed else 0
-
-
-def _has(bits: int, index: int) -> bool:
-    return bool(bits >> index & 1)
-
-
-def signature_name(fn: ScanSignature) -> str:
-    return f"{fn.__module__}:{fn.__qualname__}"
-
-
-def resolve_signature(name: str) -> ScanSignature | None:
-    module, _, qualname = name.partition(":")
-    try:
-        found: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError):
-        return None
-    return found if callable(found) else None
+    kinds = [kind for kind in map(ScanKind.named, previous) if kind is not None]
+    return {kind.value: kind.extract(text) for kind in kinds}

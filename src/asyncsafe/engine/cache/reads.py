@@ -14,6 +14,7 @@ reads are exactly what its answer could depend on, not everything the process re
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,21 +23,48 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-# What a text scan of a file extracts, as a digest: a result that only scanned the file stays
-# valid while this is unchanged.
-ScanSignature = Callable[[str], str]
+class ScanKind(enum.Enum):
+    """A text scan over project files, named in the cache by its value. What it extracts, as a
+    digest, is decided here in code: a result that only scanned a file stays valid while that is
+    unchanged. The set is closed: nothing a cache entry says is ever imported or called."""
+
+    DJANGO_CLASSES = "django-classes"  # class names and bases, relation targets, AUTH_USER_MODEL
+    ASYNC_VIEWS = "async-views"  # the first async view/middleware (deployment rules, ASF7xx)
+
+    def extract(self, text: str) -> str:
+        while self not in _extractors and _loaders:
+            _extractors.update(_loaders.pop()())
+        return _extractors[self](text)
+
+    @classmethod
+    def named(cls, name: object) -> ScanKind | None:
+        try:
+            return cls(name)
+        except ValueError:
+            return None
+
+
+Extractors = dict[ScanKind, Callable[[str], str]]
+_extractors: Extractors = {}
+_loaders: list[Callable[[], Extractors]] = []
+
+
+def provide_scans(loader: Callable[[], Extractors]) -> None:
+    """What each kind extracts is defined above this layer (Django's prefilter): the run hands it
+    in as a loader, called on first use (a warm run seldom re-scans, and then loads it)."""
+    _loaders.append(loader)
 
 
 @dataclass
 class Reads:
     modules: set[str] = field(default_factory=set)
-    scans: dict[str, set[ScanSignature]] = field(default_factory=dict)
+    scans: dict[str, set[ScanKind]] = field(default_factory=dict)
     uses: set[str] = field(default_factory=set)  # owners (facts) used: resolved at the end
 
     def add(self, other: Reads) -> None:
         self.modules |= other.modules
-        for module, signatures in other.scans.items():
-            self.scans.setdefault(module, set()).update(signatures)
+        for module, kinds in other.scans.items():
+            self.scans.setdefault(module, set()).update(kinds)
         self.uses |= other.uses
 
 
@@ -62,11 +90,11 @@ class Recorder:
         if owner is not None:
             self._owned.setdefault(owner, Reads()).modules.add(module)
 
-    def scan(self, module: str, signature: ScanSignature, owner: str | None = None) -> None:
+    def scan(self, module: str, kind: ScanKind, owner: str | None = None) -> None:
         if self._frames:
-            self._frames[-1].scans.setdefault(module, set()).add(signature)
+            self._frames[-1].scans.setdefault(module, set()).add(kind)
         if owner is not None:
-            self._owned.setdefault(owner, Reads()).scans.setdefault(module, set()).add(signature)
+            self._owned.setdefault(owner, Reads()).scans.setdefault(module, set()).add(kind)
 
     def current(self) -> Reads | None:
         """The innermost open frame (it keeps growing until it closes)."""

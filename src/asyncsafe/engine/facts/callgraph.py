@@ -101,7 +101,7 @@ class CallGraph:
         # Where each blocker of a module walked in this process is: its tree and finding nodes.
         self._nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
         self._lines: dict[str, dict[int, Span]] = {}  # module -> positions of its blockers
-        self._cache = FactsCache(project, self.settings) if project and project.use_cache else None
+        self._cache = FactsCache(project, project.cache, self.settings) if project and project.cache else None
 
     # --- modules -------------------------------------------------------------------------------
     def adopt(self, module: str, path: str, tree: cst.Module) -> None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asyncsafe.config import Settings
-from asyncsafe.engine.cache.manifest import digest_of, resolve_signature, signature_name
-from asyncsafe.engine.cache.reads import Reads, ScanSignature
-from asyncsafe.engine.cache.store import Cache
+from asyncsafe.engine.cache.manifest import digest_of
+from asyncsafe.engine.cache.reads import Reads, ScanKind
+from asyncsafe.engine.cache.store import Cache, CacheStore
 from asyncsafe.engine.facts.outline import Outline
 from asyncsafe.engine.facts.project import Project
 
@@ -93,13 +93,13 @@ class FactsCache:
     them read through the project is unchanged, and the text scans it made over the project
     (``Project.scan_source``) still extract the same from every file."""
 
-    def __init__(self, project: Project, settings: Settings) -> None:
+    def __init__(self, project: Project, store: CacheStore, settings: Settings) -> None:
         self.project = project
-        self.cache = Cache(project.root, settings.fingerprint())
-        names = "\0".join(sorted(project.modules)).encode()
+        self.cache = Cache(store, settings.fingerprint())
+        names = "\0".join(sorted(project.modules)).encode("utf-8", "surrogateescape")
         self.context = f"callgraph|{hashlib.sha256(names).hexdigest()}"
         self.deps: dict[str, dict[str, str]] = {}  # module -> digests of what its walk read
-        self.scans: dict[str, dict[str, str]] = {}  # module -> scans its walk made, by signature
+        self.scans: dict[str, dict[str, str]] = {}  # module -> scans its walk made, by kind
         self._digests: dict[str, str] = {}
         self._scan_digests: dict[str, str | None] = {}
 
@@ -126,7 +126,7 @@ class FactsCache:
             return
         if module not in self.deps:
             self.deps[module] = {m: self._digest(m) for m in sorted(made_from.modules) if m != module}
-            names = {signature_name(fn) for fns in made_from.scans.values() for fn in fns}
+            names = {kind.value for kinds in made_from.scans.values() for kind in kinds}
             digests = {name: self._scan_digest(name) for name in sorted(names)}
             self.scans[module] = {name: d for name, d in digests.items() if d is not None}
         self.cache.put_json(
@@ -137,23 +137,24 @@ class FactsCache:
         """What the scan ``name`` extracts from every project file, as one digest (a superset of
         the files a walk scanned: the scans that matter read them all)."""
         if name not in self._scan_digests:
-            signature = resolve_signature(name)
-            self._scan_digests[name] = self._digest_all(signature) if signature is not None else None
+            kind = ScanKind.named(name)
+            self._scan_digests[name] = self._digest_all(kind) if kind is not None else None
         return self._scan_digests[name]
 
-    def _digest_all(self, signature: ScanSignature) -> str:
+    def _digest_all(self, kind: ScanKind) -> str:
         digest = hashlib.blake2b(digest_size=16)
         for module in sorted(self.project.modules):
             source = self.project.source(module, track=False)
-            digest.update(f"{module}\0{signature(source.text if source else '')}\0".encode())
+            scanned = kind.extract(source.text if source else "")
+            digest.update(f"{module}\0{scanned}\0".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
     def _reads(self, module: str, deps: dict[str, str], scans: dict[str, str]) -> Reads:
         """What cached facts were made from, for whoever uses them (``engine/cache/reads.py``)."""
         reads = Reads({module, *deps})
-        for signature in filter(None, map(resolve_signature, scans)):
+        for kind in filter(None, map(ScanKind.named, scans)):
             for scanned in self.project.modules:
-                reads.scans.setdefault(scanned, set()).add(signature)
+                reads.scans.setdefault(scanned, set()).add(kind)
         return reads
 
     def _key(self, module: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
-from asyncsafe.engine.cache.reads import Recorder, ScanSignature
+from asyncsafe.engine.cache.reads import Recorder, ScanKind
 from asyncsafe.engine.input.discover import discover
 from asyncsafe.engine.input.modules import module_name_for
 from asyncsafe.engine.input.source import Source, read_source
@@ -23,6 +23,7 @@ from asyncsafe.engine.input.source import Source, read_source
 if TYPE_CHECKING:  # libcst is imported only when a tree is needed: a warm run never parses
     import libcst as cst
 
+    from asyncsafe.engine.cache.store import CacheStore
     from asyncsafe.engine.tree.events import RuleSet
 
 T = TypeVar("T")
@@ -33,7 +34,7 @@ class Project:
     root: str
     settings: Settings
     extra_files: tuple[str, ...] = ()
-    use_cache: bool = False  # project-wide facts may also be kept in .asyncsafe_cache
+    cache: CacheStore | None = None  # project-wide facts may also be kept in the cache
     rules: RuleSet | None = None  # handed in by the run layer: dependencies are walked with them
     recorder: Recorder = field(default_factory=Recorder, repr=False)
     _sources: dict[str, Source | None] = field(default_factory=dict, repr=False)
@@ -77,11 +78,11 @@ class Project:
         return self._sources[module]
 
     def scan_source(
-        self, module: str, signature: ScanSignature, owner: str | None = None
+        self, module: str, kind: ScanKind, owner: str | None = None
     ) -> Source | None:
         """The module's text for a scan over many files: the caller's result depends only on
-        ``signature(text)``, not on the whole text."""
-        self.recorder.scan(module, signature, owner)
+        ``kind.extract(text)``, not on the whole text."""
+        self.recorder.scan(module, kind, owner)
         return self.source(module, track=False)
 
     def tree(self, module: str, *, track: bool = True) -> cst.Module | None:
