@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from asyncsafe.catalog import builtin_catalog
+from asyncsafe.deploy.deployment import async_view_signature
 from asyncsafe.django import prefilter as django
 from asyncsafe.engine.facts.exports import _package_pattern
 from asyncsafe.engine.input.prefilter import might_hold_async, might_hold_async_data
@@ -75,6 +76,7 @@ def scans() -> dict[str, Callable[[str], object]]:
         "client imports": lambda text: imports.findall(text),
         "coding cookie": lambda text: decode_source("x.py", text.encode()),
         "noqa": lambda text: [suppressed_codes(line) for line in text.split("\n")],
+        "deploy async-view scan": async_view_signature,
         "apply_noqa": lambda text: apply_noqa([], text),
     }
 

@@ -19,11 +19,11 @@ LAYERS: list[tuple[str, ...]] = [
      "asyncsafe.projectinfo.root"),
     ("asyncsafe.engine", "asyncsafe.engine.input", "asyncsafe.engine.cache", "asyncsafe.projectinfo"),
     ("asyncsafe.engine.tree",),
-    ("asyncsafe.engine.facts", "asyncsafe.django", "asyncsafe.library"),
+    ("asyncsafe.engine.facts", "asyncsafe.django", "asyncsafe.library", "asyncsafe.deploy"),
     ("asyncsafe.rules",),
     ("asyncsafe.run", "asyncsafe.fix"),
     ("asyncsafe.report", "asyncsafe.cli", "asyncsafe.flake8_plugin", "asyncsafe.docs", "asyncsafe.__main__",
-     "asyncsafe.server"),
+     "asyncsafe.server", "asyncsafe.django_checks"),
 ]
 
 

@@ -20,6 +20,7 @@ from asyncsafe.config import (
     Settings,
     _django_version,
     _target_version,
+    _settings_module,
     find_config,
     load_settings,
     validate_selector,
@@ -114,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="print the settings resolved for the first PATH and their sources, check nothing")
     settings.add_argument("--show-files", action="store_true",
                           help="print the files that would be checked, check nothing")
+    settings.add_argument("--settings", dest="settings_module", metavar="MODULE",
+                          help="the Django settings module the deployment runs with (default: what asgi.py, "
+                               "the server configuration or manage.py set)")
     settings.add_argument("--no-cache", action="store_true", help="do not read or write .asyncsafe_cache")
     settings.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
     fixes = check.add_argument_group("fixes")
@@ -234,6 +238,9 @@ def _overrides(args: argparse.Namespace) -> Callable[[Settings], Settings]:
         if args.target_version:
             overrides["target_version"] = args.target_version
             sources["target-version"] = "--target-version"
+        if args.settings_module:
+            overrides["settings_module"] = _settings_module(args.settings_module, "error: --settings")
+            sources["settings-module"] = "--settings"
         if args.python:
             overrides["python"] = str(Path(args.python).absolute())
             sources["python"] = "--python"

@@ -155,6 +155,15 @@ def _cache_backend(value: Any, where: str) -> str:
     return value
 
 
+MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _settings_module(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not MODULE_NAME.fullmatch(value.strip()):
+        raise ConfigError(f"{where}: expected a dotted module name (e.g. \"config.settings.production\"), got {value!r}")
+    return value.strip()
+
+
 MAX_DEPTH_LIMIT = 50
 
 
@@ -202,6 +211,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "max-depth": ("max_depth", _max_depth),
     "model-bases": ("model_bases", _model_bases),
     "python": ("python", _python),
+    "settings-module": ("settings_module", _settings_module),
     "cache-dir": ("cache_dir", _cache_dir),
     "max-file-size": ("max_file_size", _file_size),
     "target-version": ("target_version", _target_version),
@@ -251,6 +261,10 @@ class Settings:
     django_version: str | None = field(default_factory=installed_django_version)  # None: unknown
     cache_backend: str | None = None
     max_depth: int = 8  # calls followed from an async body into project sync helpers (ASF6xx)
+    settings_module: str | None = None  # the Django settings the deployment runs with (ASF7xx)
+    # (code, enabled) the deployed settings decide (CACHES -> ASF230, SESSION_ENGINE -> ASF210);
+    # filled by the run from asyncsafe.deploy, below what cache-backend says.
+    deployment_defaults: tuple[tuple[str, bool], ...] = ()
     max_file_size: int = 10_000_000  # bytes; a larger file is reported and skipped, never read whole
     root: str = "."
     config_path: str | None = None
@@ -283,8 +297,10 @@ class Settings:
         return self.project_root or self.root
 
     def enabled_codes(self) -> frozenset[str]:
-        defaults = () if self.cache_backend is None else ((CACHE_CODE, CACHE_BACKENDS[self.cache_backend]),)
-        return _enabled_codes(self.select, self.extend_select, self.ignore, defaults)
+        defaults = dict(self.deployment_defaults)
+        if self.cache_backend is not None:
+            defaults[CACHE_CODE] = CACHE_BACKENDS[self.cache_backend]
+        return _enabled_codes(self.select, self.extend_select, self.ignore, tuple(sorted(defaults.items())))
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes()
@@ -327,7 +343,7 @@ class Settings:
     def fingerprint(self) -> str:
         """What changes the result of checking one file's content."""
         configured = f"{self.blocking_calls}|{self.safe_calls}|{self.model_bases}|{self.python}"
-        project = f"{self.target_version}|{self.src_roots}"
+        project = f"{self.target_version}|{self.src_roots}|{self.settings_module or ''}"
         return f"{sorted(self.enabled_codes())}|{self.django_version}|{configured}|{self.max_depth}|{project}"
 
 

@@ -91,7 +91,11 @@ class RunState:
     def project(self, settings: Settings) -> Project:
         key = (settings.config_path, settings.base)
         if key not in self._projects:
+            from asyncsafe.deploy.derived import with_deployment
+
             project = Project(settings.base, settings, extra_files=self.paths)
+            # What the deployed Django settings decide (CACHES -> ASF230, ...), once per project.
+            project.settings = with_deployment(settings, project)
             self._projects[key] = project
             LOG.info(
                 "asyncsafe: project index built: %d modules under %s (pid %d)",
@@ -164,7 +168,8 @@ class Plugin:
             yield 1, 0, f"{INTERNAL_ERROR_CODE} {exc}", type(self)
             return
         source = Source(self.filename, b"", text, "utf-8")
-        analysis = analyze_source(source, settings, project=state.project(settings))
+        project = state.project(settings)  # its settings are completed from the deployment
+        analysis = analyze_source(source, project.settings, project=project)
         if is_internal(analysis.error):
             assert analysis.error is not None
             yield self._internal_error(analysis.error)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # importing the package (e.g. for ``codes``) must not load th
 def load_rules() -> tuple[type[Checker], ...]:
     from asyncsafe.rules import (
         catalog_calls,
+        deploy,
         django_orm,
         django_web,
         event_loop,
@@ -38,6 +39,7 @@ def load_rules() -> tuple[type[Checker], ...]:
         *transitive.CHECKERS,
         *flow.CHECKERS,
         *event_loop.CHECKERS,
+        *deploy.CHECKERS,
     )
 
 

@@ -78,6 +78,13 @@ CODES: dict[str, bool] = {
     'ASF604': True,
     'ASF605': True,
     'ASF606': True,
+    'ASF701': True,
+    'ASF702': True,
+    'ASF703': True,
+    'ASF704': True,
+    'ASF705': True,
+    'ASF706': True,
+    'ASF790': False,
     'ASF801': True,
     'ASF890': False,
 }

@@ -97,6 +97,7 @@ def analyze_module(
         is_async = finding.function is not None and finding.function.is_async
         (in_async if is_async else in_sync).append(finding)
     diagnostics, fixes = to_diagnostics(path, module, in_async)
+    diagnostics = sorted({*diagnostics, *ctx.placed})
     return FileAnalysis(
         path,
         diagnostics=diagnostics,

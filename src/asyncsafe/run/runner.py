@@ -45,9 +45,10 @@ FILES_PER_WORKER = 4  # each worker rebuilds what it needs of the project: give 
 
 
 def _django_scans() -> dict[ScanKind, Callable[[str], str]]:
+    from asyncsafe.deploy.deployment import async_view_signature
     from asyncsafe.django.prefilter import scan_signature
 
-    return {ScanKind.DJANGO_CLASSES: scan_signature}
+    return {ScanKind.DJANGO_CLASSES: scan_signature, ScanKind.ASYNC_VIEWS: async_view_signature}
 
 
 provide_scans(_django_scans)  # the cache re-runs the model index's text scans over changed files
@@ -191,6 +192,9 @@ def run(
         settings.base, settings, extra_files=tuple(files), cache=store,
         files_under_root=tuple(files) if _covers_root(paths, settings.base) else None,
     )
+    from asyncsafe.deploy.derived import with_deployment
+
+    settings = project.settings = with_deployment(settings, project)
     result.settings, result.project = settings, project
     manifest = _open_manifest(settings, project, store) if store is not None else None
     pending: list[_Pending] = []
@@ -292,8 +296,12 @@ def _covers_root(paths: list[str], root: str) -> bool:
 
 def _open_manifest(settings: Settings, project: Project, store: CacheStore) -> Manifest:
     layout = [os.path.abspath(path) for path in project.modules.values()]
+    from asyncsafe.deploy.derived import server_config_digest
+
+    deployed = server_config_digest(settings.base, project.modules)  # Procfile & co. are not modules
     manifest = Manifest(
-        store, settings.fingerprint(), settings.base, layout, might_hold_async_data, settings.max_file_size
+        store, f"{settings.fingerprint()}|{deployed}", settings.base, layout, might_hold_async_data,
+        settings.max_file_size,
     )
     manifest.refresh(layout)  # any result may depend on any project file
     return manifest

@@ -29,6 +29,7 @@ class ScanKind(enum.Enum):
     unchanged. The set is closed: nothing a cache entry says is ever imported or called."""
 
     DJANGO_CLASSES = "django-classes"  # class names and bases, relation targets, AUTH_USER_MODEL
+    ASYNC_VIEWS = "async-views"  # the first async view/middleware (deployment rules, ASF7xx)
 
     def extract(self, text: str) -> str:
         while self not in _extractors and _loaders:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
+from asyncsafe.diagnostics import Diagnostic
 from asyncsafe.engine.tree.scopes import FunctionInfo, Resolver, TypeProvider
 from asyncsafe.engine.tree.values import Value
 
@@ -98,6 +99,8 @@ class FileContext:
     rules: RuleSet | None = None  # what the run handed in; dependencies are walked with it too
     findings: list[Finding] = field(default_factory=list)
     tree: cst.Module | None = None  # the module being walked, set when the walk starts
+    # Module-level findings placed by line (deployment rules, read with ``ast``): reported as they are.
+    placed: list[Diagnostic] = field(default_factory=list)
 
     def report(
         self,
@@ -113,6 +116,12 @@ class FileContext:
         if self.settings.is_enabled(code):
             scope = function if function is not None else self.resolver.function()
             self.findings.append(Finding(node, code, message, suggestion, scope, fix))
+
+
+    def report_at(self, diagnostic: Diagnostic) -> None:
+        """Record a finding that belongs to the module, not to a function (ASF7xx)."""
+        if self.settings.is_enabled(diagnostic.code):
+            self.placed.append(diagnostic)
 
 
 class Checker:
