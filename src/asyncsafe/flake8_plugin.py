@@ -24,6 +24,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from asyncsafe import __version__
@@ -32,7 +33,7 @@ from asyncsafe.diagnostics import FileError, escape
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.input.prefilter import might_hold_async
 from asyncsafe.engine.input.source import Source
-from asyncsafe.projectinfo.resolve import Resolver
+from asyncsafe.projectinfo.resolve import Group, Resolver, grouped_files
 from asyncsafe.rules.registry import all_rules
 from asyncsafe.run.analyze import analyze_source
 from asyncsafe.run.guard import file_error, is_internal
@@ -88,12 +89,25 @@ class RunState:
     def settings(self, path: str) -> Settings:
         return self.resolver.for_path(path)
 
+    @cached_property
+    def _groups(self) -> dict[tuple[str | None, str], Group]:
+        """The checked files grouped as the CLI groups them (configuration, project root)."""
+        groups, _ = grouped_files(self.resolver, list(self.paths) or ["."])
+        return {(group.settings.config_path, group.settings.base): group for group in groups}
+
     def project(self, settings: Settings) -> Project:
         key = (settings.config_path, settings.base)
         if key not in self._projects:
             from asyncsafe.deploy.derived import with_deployment
 
-            project = Project(settings.base, settings, extra_files=self.paths)
+            from asyncsafe.run.runner import covers_root
+
+            group = self._groups.get(key)
+            files = tuple(group.files) if group is not None else self.paths
+            # The same project the CLI builds for these files: a nested project's modules
+            # (and its deployment) are not this one's.
+            covered = group is not None and covers_root(group.paths, settings.base)
+            project = Project(settings.base, settings, extra_files=files, files_under_root=files if covered else None)
             # What the deployed Django settings decide (CACHES -> ASF230, ...), once per project.
             project.settings = with_deployment(settings, project)
             self._projects[key] = project

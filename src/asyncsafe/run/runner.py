@@ -190,7 +190,7 @@ def run(
         result.warnings.append(refused)
     project = Project(
         settings.base, settings, extra_files=tuple(files), cache=store,
-        files_under_root=tuple(files) if _covers_root(paths, settings.base) else None,
+        files_under_root=tuple(files) if covers_root(paths, settings.base) else None,
     )
     from asyncsafe.deploy.derived import with_deployment
 
@@ -288,7 +288,7 @@ def run_source(
     return result
 
 
-def _covers_root(paths: list[str], root: str) -> bool:
+def covers_root(paths: list[str], root: str) -> bool:
     """The paths checked include the project root itself: their files are the project's."""
     real_root = os.path.realpath(root)
     return any(os.path.realpath(path) == real_root for path in paths or ["."])
