@@ -143,7 +143,7 @@ def test_an_empty_select_is_an_error_not_a_silent_pass(tmp_path: Path, value: st
     tree = findings_tree(tmp_path)
     result = run_cli("check", "--no-cache", "--select", value, "views.py", cwd=tree)
     assert result.returncode == 2
-    assert "argument --select: no rule codes given" in result.stderr
+    assert "asyncsafe check: error: argument --select: an empty rule code selects nothing" in result.stderr
 
 
 def test_an_unknown_option_after_check_prints_checks_usage(tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ register(
     RuleSpec(
         code=POSSIBLE,
         name="may-block-library-call",
-        summary="a third-party function that blocks on some path only (opt-in; inferred from its source)",
+        summary="a third-party function that blocks on some path only (inferred from its source)",
         why=(
             "The blocking call is behind a condition asyncsafe cannot see: a branch, a loop, an "
             "error handler, or a lazy first use (`if self._x is None: ...`). It may never run, or "
