@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the Django settings module the deployment runs with (default: what asgi.py, "
                                "the server configuration or manage.py set)")
     settings.add_argument("--no-cache", action="store_true", help="do not read or write .asyncsafe_cache")
-    settings.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: CPU count)")
+    settings.add_argument("--jobs", "-j", type=int, metavar="N", help="at most N worker processes (default: the CPUs available; none under 8 files, at most one per 4 files)")
     fixes = check.add_argument_group("fixes")
     fixes.add_argument("--fix", action="store_true",
                        help="rewrite what can be fixed with certainty (e.g. time.sleep -> await asyncio.sleep), "

@@ -72,10 +72,11 @@ def handed_rules(project: Project | None) -> RuleSet:
     """The registered rules, handed to the project so its dependencies are walked with them."""
     from asyncsafe.rules import ruleset
 
-    rules = ruleset()
-    if project is not None and project.rules is None:
-        project.rules = rules
-    return project.rules if project is not None and project.rules is not None else rules
+    if project is None:
+        return ruleset()
+    if project.rules is None:
+        project.rules = ruleset()
+    return project.rules
 
 
 def analyze_module(
