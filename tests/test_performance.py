@@ -123,3 +123,43 @@ def test_results_do_not_depend_on_how_many_trees_are_kept(
     dropped = run_project(root, monkeypatch, use_cache=False, jobs=1).diagnostics
     assert sum(d.code == "ASF601" for d in kept) >= 3
     assert dropped == kept
+
+
+WARM_PROBE = """
+import sys
+from asyncsafe.cli import main
+code = main(sys.argv[1:])
+print("libcst" in sys.modules, code)
+"""
+
+
+@pytest.mark.parametrize("output_format", ["full", "concise", "github", "pylint"])
+def test_a_warm_run_imports_no_libcst(tmp_path: Path, output_format: str) -> None:
+    # Every result comes from the cache: parsing nothing, it must not pay libcst's import (about
+    # a tenth of a second, more than ruff's whole run on Django). JSON and SARIF carry fix edits
+    # and may import it.
+    import subprocess
+    import sys
+
+    root = project_copy(tmp_path)
+    command = [sys.executable, "-c", WARM_PROBE, "check", "--output-format", output_format, "transitive_project"]
+    cold = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    warm = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+    assert cold.stdout.splitlines()[-1] == "True 1", cold.stderr
+    assert warm.stdout.splitlines()[-1] == "False 1", warm.stderr
+
+
+def test_credited_reads_are_merged_again_only_when_they_grew() -> None:
+    recorder = Recorder()
+    with recorder.recording() as memo:
+        recorder.read("app.models")
+    with recorder.recording() as result:
+        for _ in range(3):
+            recorder.credit(memo)
+        assert result.modules == {"app.models"}
+        with recorder.recording():  # the memo is still open to more reads (a walk in progress)
+            pass
+        memo.modules.add("app.helpers")
+        memo.version += 1
+        recorder.credit(memo)
+    assert result.modules == {"app.models", "app.helpers"}

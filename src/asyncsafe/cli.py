@@ -278,8 +278,10 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from asyncsafe.run.collector import one_batch
     from asyncsafe.run.runner import FixMode, RunResult, run
 
+    one_batch()
     paths = _config_paths(args)
     resolver = _resolver(args)
     try:

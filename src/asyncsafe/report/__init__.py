@@ -7,13 +7,11 @@ name); for machines ``json``, ``json-lines``, ``junit``, ``gitlab`` (Code Qualit
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 
 from asyncsafe.diagnostics import Diagnostic
-from asyncsafe.report.github import github
 from asyncsafe.report.human import Palette, concise, full
-from asyncsafe.report.machine import gitlab, json_format, json_lines, junit, pylint
-from asyncsafe.report.sarif import sarif
 from asyncsafe.run.runner import RunResult
 
 
@@ -55,15 +53,16 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-# Formats for machines: the result alone decides the text.
-FORMATS: dict[str, Callable[[RunResult], str]] = {
-    "json": json_format,
-    "json-lines": json_lines,
-    "junit": junit,
-    "gitlab": gitlab,
-    "pylint": pylint,
-    "github": github,
-    "sarif": sarif,
+# Formats for machines: the result alone decides the text. Named, not imported: the JSON and
+# SARIF formats derive fix edits (libcst), which a warm run in a human format must not import.
+FORMATS: dict[str, str] = {
+    "json": "asyncsafe.report.machine:json_format",
+    "json-lines": "asyncsafe.report.machine:json_lines",
+    "junit": "asyncsafe.report.machine:junit",
+    "gitlab": "asyncsafe.report.machine:gitlab",
+    "pylint": "asyncsafe.report.machine:pylint",
+    "github": "asyncsafe.report.github:github",
+    "sarif": "asyncsafe.report.sarif:sarif",
 }
 # Formats for people (colors, code frames): rendered by ``render``.
 HUMAN_FORMATS = ("full", "concise", "text")  # text: the former name of concise
@@ -77,4 +76,11 @@ def render(
         return full(result, colors, texts)
     if name in HUMAN_FORMATS:
         return concise(result, colors)
-    return FORMATS[name](result)
+    return formatter(name)(result)
+
+
+def formatter(name: str) -> Callable[[RunResult], str]:
+    """The machine format called ``name`` (a key of ``FORMATS``)."""
+    module, function = FORMATS[name].split(":")
+    found: Callable[[RunResult], str] = getattr(importlib.import_module(module), function)
+    return found

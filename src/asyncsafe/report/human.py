@@ -17,7 +17,7 @@ from typing import TextIO
 from asyncsafe.diagnostics import Diagnostic, escape
 from asyncsafe.engine.input.lines import split_lines
 from asyncsafe.engine.input.source import Source, read_source
-from asyncsafe.rules.registry import all_rules
+from asyncsafe.rules.codes import TITLES
 from asyncsafe.run.runner import RunResult
 
 FRAME_LINES = 3  # a longer finding shows its first lines and an ellipsis
@@ -132,13 +132,12 @@ def statistics(result: RunResult, colors: Palette = Palette()) -> str:
     counts = Counter(d.code for d in result.diagnostics)
     fixable = Counter(d.code for d in result.diagnostics if d.fixable == "safe")
     unsafe = Counter(d.code for d in result.diagnostics if d.fixable == "unsafe")
-    rules = all_rules()
     width = max((len(str(n)) for n in counts.values()), default=1)
     marks = {code: _fixable_mark(fixable[code], unsafe[code]) for code in counts}
     mark_width = max((len(mark) for mark in marks.values()), default=0)
     return "".join(
         f"{count:>{width}}  {colors.code(code)}  {marks[code]:<{mark_width}}  "
-        f"{rules[code].summary if code in rules else ''}".rstrip() + "\n"
+        f"{TITLES[code][1] if code in TITLES else ''}".rstrip() + "\n"
         for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     )
 
@@ -161,8 +160,7 @@ def show_fixes(result: RunResult, colors: Palette = Palette()) -> str:
         if not fixed:
             continue
         lines.append(f"- {colors.bold(escape(change.path))}:")
-        rules = all_rules()
         for code, n in sorted(fixed.items()):
-            name = f" ({rules[code].name})" if code in rules else ""
+            name = f" ({TITLES[code][0]})" if code in TITLES else ""
             lines.append(f"    {n} x {colors.code(code)}{name}")
     return "".join(f"{line}\n" for line in lines)

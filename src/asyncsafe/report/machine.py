@@ -11,23 +11,25 @@ import hashlib
 import json
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asyncsafe.diagnostics import Diagnostic, FileError, display_path, escape
 from asyncsafe.engine.input.source import Source, decode_source, read_source
-from asyncsafe.fix import Edit, FixEdits, fix_edits
-from asyncsafe.rules.registry import all_rules
+from asyncsafe.rules.codes import TITLES
 from asyncsafe.run.runner import RunResult
+
+if TYPE_CHECKING:  # fix edits need libcst: imported by the formats that carry them, when they run
+    from asyncsafe.fix import Edit, FixEdits
 
 DOCS = "docs/rules.md"
 
 
 def rule_url(code: str) -> str | None:
     """The rule's section in the rules reference (``docs/rules.md#asf301-blocking-sleep``)."""
-    spec = all_rules().get(code)
-    if spec is None:
+    title = TITLES.get(code)
+    if title is None:
         return None
-    text = f"{spec.code}: {spec.name}".lower()
+    text = f"{code}: {title[0]}".lower()
     return f"{DOCS}#" + "".join(c for c in text if c.isalnum() or c in " -_").replace(" ", "-")
 
 
@@ -43,6 +45,8 @@ def fixes(result: RunResult) -> dict[Diagnostic, FixEdits]:
         source = decode_source(path, text.encode("utf-8")) if text is not None else read_source(path)
         settings, project = result.context(path)
         if isinstance(source, Source) and settings is not None:
+            from asyncsafe.fix import fix_edits
+
             found.update(fix_edits(source, settings, project))
     return found
 
@@ -85,9 +89,8 @@ def json_lines(result: RunResult) -> str:
 
 def pylint(result: RunResult) -> str:
     """``path:line: [CODE(name)] message``, pylint's parseable format (one line a finding)."""
-    rules = all_rules()
     lines = [
-        f"{escape(d.path)}:{d.line}: [{d.code}({rules[d.code].name if d.code in rules else ''})] {escape(d.message)}"
+        f"{escape(d.path)}:{d.line}: [{d.code}({TITLES[d.code][0] if d.code in TITLES else ''})] {escape(d.message)}"
         for d in result.diagnostics
     ]
     lines += [f"{escape(e.path)}:1: [E0001(could-not-check)] {escape(e.reason)}" for e in result.errors]

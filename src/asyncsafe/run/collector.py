@@ -28,6 +28,13 @@ def analysis_collector() -> Iterator[None]:
             gc.enable()
 
 
+def one_batch() -> None:
+    """For a process that runs one check and exits (the CLI): no automatic collections at all.
+    Results keep their project (trees, facts) for the report; a full collection after the
+    analysis would traverse all of it to free almost nothing, and exit frees everything."""
+    gc.disable()
+
+
 def quiet_collector() -> None:
     """Freeze what exists and stop automatic collections (also a pool worker's initializer)."""
     gc.freeze()

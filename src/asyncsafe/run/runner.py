@@ -203,8 +203,29 @@ def run(
         found = _triage(path, manifest, fix, result, settings, path in named_files)
         if found is not None:
             pending.append(found)
+    # Until the manifest is written: a full collection after analysis would traverse every
+    # tree and fact still alive (0.7 s of a cold run on Django) to find almost nothing.
     with analysis_collector():
         analyzed = _analyze_all(pending, settings, project, jobs, fix)
+        _finish(result, pending, analyzed, project, manifest, fix)
+        _report_unreadable(result, project.unreadable, paths)
+        if manifest is not None:
+            manifest.save()
+    result.diagnostics.sort()
+    result.errors.sort()
+    return result
+
+
+def _finish(
+    result: RunResult,
+    pending: list[_Pending],
+    analyzed: list[Checked],
+    project: Project,
+    manifest: Manifest | None,
+    fix: FixMode | None,
+) -> None:
+    """Store what can be cached, take the fixes, and collect the diagnostics to report."""
+    settings = project.settings
     for checked in analyzed:
         project.unreadable.update(checked.unreadable)
     for item, checked in zip(pending, analyzed):
@@ -215,12 +236,6 @@ def run(
             _remember(manifest, project, item, checked.outcome, checked.reads)
         diagnostics = _take_change(result, checked.outcome, fix)
         _collect(result, settings, item.path, diagnostics, checked.outcome.error)
-    _report_unreadable(result, project.unreadable, paths)
-    if manifest is not None:
-        manifest.save()
-    result.diagnostics.sort()
-    result.errors.sort()
-    return result
 
 
 def _read_unreadable(project: Project, reads: Reads) -> bool:

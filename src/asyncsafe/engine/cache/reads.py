@@ -60,12 +60,23 @@ class Reads:
     modules: set[str] = field(default_factory=set)
     scans: dict[str, set[ScanKind]] = field(default_factory=dict)
     uses: set[str] = field(default_factory=set)  # owners (facts) used: resolved at the end
+    # Bumped by every change made through the recorder: a memo's reads credited to one result
+    # thousands of times (one hit per call site) are merged again only if they grew meanwhile.
+    version: int = field(default=0, compare=False, repr=False)
+    _merged: dict[int, tuple[Reads, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def add(self, other: Reads) -> None:
+        if other is self:
+            return
+        merged = self._merged.get(id(other))
+        if merged is not None and merged[1] == other.version:
+            return
         self.modules |= other.modules
         for module, kinds in other.scans.items():
             self.scans.setdefault(module, set()).update(kinds)
         self.uses |= other.uses
+        self._merged[id(other)] = (other, other.version)  # the reference keeps the id unique
+        self.version += 1
 
 
 class Recorder:
@@ -86,15 +97,23 @@ class Recorder:
 
     def read(self, module: str, owner: str | None = None) -> None:
         if self._frames:
-            self._frames[-1].modules.add(module)
+            frame = self._frames[-1]
+            frame.modules.add(module)
+            frame.version += 1
         if owner is not None:
-            self._owned.setdefault(owner, Reads()).modules.add(module)
+            owned = self._owned.setdefault(owner, Reads())
+            owned.modules.add(module)
+            owned.version += 1
 
     def scan(self, module: str, kind: ScanKind, owner: str | None = None) -> None:
         if self._frames:
-            self._frames[-1].scans.setdefault(module, set()).add(kind)
+            frame = self._frames[-1]
+            frame.scans.setdefault(module, set()).add(kind)
+            frame.version += 1
         if owner is not None:
-            self._owned.setdefault(owner, Reads()).scans.setdefault(module, set()).add(kind)
+            owned = self._owned.setdefault(owner, Reads())
+            owned.scans.setdefault(module, set()).add(kind)
+            owned.version += 1
 
     def current(self) -> Reads | None:
         """The innermost open frame (it keeps growing until it closes)."""
@@ -107,7 +126,9 @@ class Recorder:
     def use(self, owner: str) -> None:
         """The current result uses ``owner``: it depends on what ``owner`` has read (or will)."""
         if self._frames:
-            self._frames[-1].uses.add(owner)
+            frame = self._frames[-1]
+            frame.uses.add(owner)
+            frame.version += 1
 
     def credit(self, reads: Reads) -> None:
         """``reads`` (what a memoized answer was computed from) count for the current result."""
