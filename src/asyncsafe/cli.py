@@ -290,7 +290,7 @@ def _check(args: argparse.Namespace) -> int:
         if args.paths == ["-"]:
             stdin_settings = resolver.for_path(paths[0])
         else:
-            groups, errors = grouped_files(resolver, paths)
+            groups, errors = grouped_files(resolver, paths, use_cache=not args.no_cache)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_ERROR

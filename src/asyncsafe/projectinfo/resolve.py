@@ -148,16 +148,19 @@ class Group:
     files: list[str] = field(default_factory=list)
 
 
-def grouped_files(resolver: Resolver, paths: list[str]) -> tuple[list[Group], list[FileError]]:
+def grouped_files(
+    resolver: Resolver, paths: list[str], use_cache: bool = False
+) -> tuple[list[Group], list[FileError]]:
     """The files to check, each with its own directory's settings. A named directory is walked
     with its own configuration's excludes; a file below it that has a nearer configuration
-    is also held to that one's excludes (unless named explicitly)."""
+    is also held to that one's excludes (unless named explicitly). ``use_cache``: an unchanged
+    tree's files come from the project's cache (``engine/cache/discovery.py``)."""
     groups: dict[tuple[str | None, str], Group] = {}
     errors: list[FileError] = []
     seen: set[str] = set()
     for raw in paths:
         top = resolver.for_path(raw)
-        files, found_errors = discover([raw], top)
+        files, found_errors = _discover(raw, top, use_cache)
         errors.extend(found_errors)
         named_file = len(files) == 1 and files[0] == os.path.normpath(raw)
         group_of_path = _group(groups, top)
@@ -181,6 +184,16 @@ def grouped_files(resolver: Resolver, paths: list[str]) -> tuple[list[Group], li
             # not take this group's files for all the files under the root.
             group.paths = list(group.files)
     return found, errors
+
+
+def _discover(path: str, settings: Settings, use_cache: bool) -> tuple[list[str], list[FileError]]:
+    if not use_cache:
+        return discover([path], settings)
+    from asyncsafe.engine.cache.discovery import discover_cached
+    from asyncsafe.engine.cache.store import open_store
+
+    store, _ = open_store(settings.base, settings.cache_dir)  # a refusal is reported by the run
+    return discover_cached([path], settings, store)
 
 
 def _group(groups: dict[tuple[str | None, str], Group], settings: Settings) -> Group:

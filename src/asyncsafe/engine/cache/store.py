@@ -156,17 +156,18 @@ class CacheStore:
 
     def tidy(self) -> None:
         """Remove what killed runs left (temporary files), the least recently written manifests
-        beyond ``KEEP_MANIFESTS``, and other engines' entries unused for a week. Only names this
+        (and discovery entries, ``discovery.py``) beyond ``KEEP_MANIFESTS`` each, and other engines' entries unused for a week. Only names this
         module makes are ever removed: a ``cache-dir`` pointed at the wrong place loses nothing."""
         now = time.time()
-        manifests: list[tuple[float, str]] = []
+        kept: dict[str, list[tuple[float, str]]] = {"manifest-": [], "discovery-": []}
         for entry in _entries(self.directory) if _is_own_directory(self.directory) else []:
             if entry.name.startswith(TEMP_PREFIX) and now - _mtime(entry) > STALE_TEMP_SECONDS:
                 _remove(entry.path)
-            elif entry.name.startswith("manifest-") and entry.name.endswith(".json"):
-                manifests.append((now - _mtime(entry), entry.path))
-        for _, path in sorted(manifests)[KEEP_MANIFESTS:]:
-            _remove(path)
+            elif entry.name.startswith(tuple(kept)) and entry.name.endswith(".json"):
+                kept[entry.name.partition("-")[0] + "-"].append((now - _mtime(entry), entry.path))
+        for entries in kept.values():
+            for _, path in sorted(entries)[KEEP_MANIFESTS:]:
+                _remove(path)
         for entry in _entries(self.root):
             other = ENGINE_NAME.fullmatch(entry.name) and entry.name != self.directory.name
             if other and entry.is_dir(follow_symlinks=False) and now - _mtime(entry) > OLD_ENGINE_SECONDS:

@@ -11,14 +11,33 @@ from __future__ import annotations
 
 import errno
 import os
+from dataclasses import dataclass, field
 
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import FileError
 
 Identity = tuple[int, int]  # (device, inode): one file reached twice counts once
+DirectoryKey = tuple[int, int, int, int]  # (device, inode, mtime_ns, ctime_ns) of a listed directory
+
+
+@dataclass
+class Walked:
+    """What a walk listed: each directory's ``stat`` when it was listed. The same directories
+    with the same ``stat`` hold the same entries (adding, removing or renaming an entry changes
+    its directory's mtime), so the same walk finds the same files (``engine/cache/discovery.py``).
+    ``linked``: a symlink was met, whose target can change without any listed directory changing."""
+
+    directories: dict[str, DirectoryKey] = field(default_factory=dict)
+    linked: bool = False
 
 
 def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[FileError]]:
+    files, errors, _ = discover_recorded(paths, settings)
+    return files, errors
+
+
+def discover_recorded(paths: list[str], settings: Settings) -> tuple[list[str], list[FileError], Walked]:
+    """``discover``, and what the walk listed."""
     found: dict[Identity, str] = {}  # identity -> path as the user will see it
     errors: list[FileError] = []
     walk = _Walk(settings, _real_roots(paths, settings.base), errors)
@@ -35,7 +54,7 @@ def discover(paths: list[str], settings: Settings) -> tuple[list[str], list[File
         elif not settings.is_excluded(path, user_only=True):
             stat = os.stat(path)
             found.setdefault((stat.st_dev, stat.st_ino), path)
-    return sorted(found.values()), errors
+    return sorted(found.values()), errors, walk.walked
 
 
 def _real_roots(paths: list[str], project_root: str) -> tuple[str, ...]:
@@ -56,6 +75,7 @@ class _Walk:
         self.real_roots = real_roots
         self.errors = errors
         self.visited: set[Identity] = set()  # a bind mount may still loop: each directory once
+        self.walked = Walked()
 
     def files_below(self, top: str) -> list[tuple[Identity, str]]:
         """(identity, path) of every Python file below ``top``. A virtualenv (a directory
@@ -94,7 +114,9 @@ class _Walk:
             if (stat.st_dev, stat.st_ino) in self.visited:
                 return None
             self.visited.add((stat.st_dev, stat.st_ino))
-            return stat.st_dev, sorted(os.scandir(directory), key=lambda e: e.name)
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            self.walked.directories[directory] = directory_key(stat)
+            return stat.st_dev, entries
         except OSError as exc:
             self.errors.append(FileError(directory, f"cannot read directory: {exc.strerror or exc}"))
             return None
@@ -111,10 +133,15 @@ class _Walk:
         counts only when it resolves to a file inside the checked tree."""
         if not entry.is_symlink():
             return (device, entry.inode()) if entry.is_file(follow_symlinks=False) else None
+        self.walked.linked = True
         if not entry.is_file() or not is_inside(os.path.realpath(path), self.real_roots):
             return None
         target = entry.stat()
         return target.st_dev, target.st_ino
+
+
+def directory_key(stat: os.stat_result) -> DirectoryKey:
+    return (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def _broken_link(path: str) -> str:
