@@ -222,3 +222,36 @@ def test_conditional_settings_keep_what_both_branches_agree_on(tmp_path: Path) -
     result = run_cli("check", "--no-cache", "-q", ".", cwd=root)
     # Sync is in MIDDLEWARE either way; Sync2 and CONN_MAX_AGE = 600 only maybe.
     assert [line.split(" ")[:2] for line in result.stdout.splitlines()] == [["site/settings.py:3:15:", "ASF702"]], result.stdout
+
+
+def test_settings_files_are_read_for_the_deployment_rules_without_a_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file that passed the prefilter only for ASF7xx holds no async body: it is held to the
+    # grammar, its placed findings are reported, and libcst never parses it (issue 15).
+    import libcst
+
+    from asyncsafe.config import load_settings
+    from asyncsafe.run import runner
+
+    root = copy_project("split", tmp_path)
+    parsed: list[str] = []
+    parse = libcst.parse_module
+
+    def recording(source: str, *args: object, **kwargs: object) -> libcst.Module:
+        parsed.append(source)
+        return parse(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(libcst, "parse_module", recording)
+    monkeypatch.chdir(root)
+    result = runner.run(["."], load_settings(root / "pyproject.toml") if (root / "pyproject.toml").exists()
+                        else load_settings(None), use_cache=False, jobs=1)
+    placed = {d.path for d in result.diagnostics if d.code.startswith("ASF7")}
+    assert placed, result
+    texts = {Path(path).read_text(encoding="utf-8") for path in placed}
+    assert not [text for text in parsed if text in texts and "async def" not in text]
+
+    broken = next(root.rglob("settings*.py"), None) or next(iter(placed))
+    Path(broken).write_text(Path(broken).read_text(encoding="utf-8") + "\nMIDDLEWARE = [\n", encoding="utf-8")
+    again = run_cli("check", "--no-cache", ".", cwd=root)
+    assert again.returncode == 2 and "syntax error" in again.stderr, again.stderr

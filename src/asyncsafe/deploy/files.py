@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from asyncsafe.engine.input.python_trees import python_tree
 from asyncsafe.engine.input.source import Source, read_source
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class ParsedModule:
     path: str
     tree: ast.Module
     is_package: bool
+    text: str = ""
 
 
 @dataclass
@@ -57,10 +59,10 @@ class ProjectFiles:
         if source is None:
             return None
         try:
-            tree = ast.parse(source.text, filename=path)
+            tree = python_tree(source.text, path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
-        return ParsedModule(module, path, tree, os.path.basename(path) == "__init__.py")
+        return ParsedModule(module, path, tree, os.path.basename(path) == "__init__.py", source.text)
 
     def _source(self, module: str, path: str) -> Source | None:
         if self.project is not None and module in self.project.modules:

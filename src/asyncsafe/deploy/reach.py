@@ -104,6 +104,8 @@ def _type_checking(test: ast.expr) -> bool:
 
 def _model_loader(parsed: ParsedModule) -> str | None:
     """The model-loading call a module makes at import time (``User = get_user_model()``)."""
+    if not any(loader.rpartition(".")[2] in parsed.text for loader in MODEL_LOADERS):
+        return None  # the name is in the text wherever it is called, if only in its import
     names: dict[str, str] = {}
     for statement in parsed.tree.body:
         bind_imports(names, statement, parsed.name, parsed.is_package)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from asyncsafe.engine.input.modules import resolve_relative
+from asyncsafe.engine.input.python_trees import python_tree
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -71,7 +72,7 @@ def resolve_chain(node: ast.expr, name_of: Callable[[str], str | None]) -> str |
 
 def summarize(module: str, is_package: bool, text: str) -> ModuleSummary | None:
     try:
-        tree = ast.parse(text)
+        tree = python_tree(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # reported when the file itself is checked
     summary = ModuleSummary(module)

@@ -188,6 +188,12 @@ class DeploymentChecker(Checker):
     codes = frozenset({"ASF701", "ASF702", "ASF703", "ASF704", "ASF705", "ASF706", "ASF790"})
 
     def on_module_exit(self, module: cst.Module) -> None:
+        self._report_placed()
+
+    def on_file_without_async(self, path: str) -> None:
+        self._report_placed()
+
+    def _report_placed(self) -> None:
         project = self.ctx.project
         if project is None or not any(self.ctx.settings.is_enabled(code) for code in self.codes):
             return

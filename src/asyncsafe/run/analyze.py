@@ -11,7 +11,8 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.facts.context import build_context
 from asyncsafe.engine.facts.project import Project
-from asyncsafe.engine.input.prefilter import might_hold_async
+from asyncsafe.engine.input.parse_gate import judge
+from asyncsafe.engine.input.prefilter import holds_async_def, might_hold_async
 from asyncsafe.engine.input.source import Source
 from asyncsafe.engine.tree.events import Finding, Fix, RuleSet
 from asyncsafe.engine.tree.parsing import parse_source
@@ -53,6 +54,13 @@ def analyze_source(
 ) -> FileAnalysis:
     if prefilter and not might_hold_async(source.text):
         return FileAnalysis(source.path)
+    if not holds_async_def(source.text):
+        # Passed for the deployment rules only: their findings come from project facts, placed
+        # by line. The grammar is still checked; libcst (a tree, a walk) would find nothing.
+        found = analyze_without_async(source, settings, catalog, project)
+        if found is not None:
+            return found
+
     def parse_for_target(checked: Source) -> cst.Module | FileError:
         return parse(checked, settings.target_version)
 
@@ -66,6 +74,28 @@ def analyze_source(
         return FileAnalysis(source.path, error=file_error(source.path, exc))
 
 
+
+
+def analyze_without_async(
+    source: Source, settings: Settings, catalog: Catalog | None, project: Project | None
+) -> FileAnalysis | None:
+    """None when only libcst can judge the file's grammar (newer than this interpreter's)."""
+    rejected, judged = judge(source, settings.target_version)
+    if rejected is not None:
+        return FileAnalysis(source.path, error=rejected)
+    if not judged:
+        return None
+    rules = handed_rules(project)
+    ctx = build_context(source.path, settings, catalog or configured_catalog(settings.blocking_calls), rules, project)
+    failures = RuleFailures(source.path)
+    checkers = guard_checkers(rules.instantiate(ctx), failures)
+    try:
+        fail_if_injected(source.path)
+        for checker in checkers:
+            checker.on_file_without_async(source.path)
+    except Exception as exc:  # as a walk's: this file's error, never the run's end
+        return FileAnalysis(source.path, error=file_error(source.path, exc))
+    return FileAnalysis(source.path, diagnostics=sorted(set(ctx.placed)), error=failures.error())
 
 
 def handed_rules(project: Project | None) -> RuleSet:

@@ -33,7 +33,7 @@ from asyncsafe.diagnostics import FileError
 if TYPE_CHECKING:  # the runner imports this module on warm runs, which must not import libcst
     from asyncsafe.engine.tree.events import Checker
 
-HOOKS = ("on_call", "on_evaluate", "on_attribute", "on_function_exit", "on_module_exit")
+HOOKS = ("on_call", "on_evaluate", "on_attribute", "on_function_exit", "on_module_exit", "on_file_without_async")
 INTERNAL_ERROR = "internal error"
 TEST_FAIL_ENV = "ASYNCSAFE_TEST_FAIL"
 

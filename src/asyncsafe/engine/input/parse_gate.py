@@ -25,6 +25,7 @@ import tokenize
 import warnings
 
 from asyncsafe.diagnostics import FileError
+from asyncsafe.engine.input.python_trees import keep, known
 from asyncsafe.engine.input.source import Source
 
 TOO_DEEP = "too deeply nested to analyze"
@@ -59,28 +60,39 @@ def for_python(target: str | None) -> str:
 
 def gate(source: Source, target: str | None = None) -> FileError | None:
     """Why ``source`` must not be handed to libcst, or None."""
+    return judge(source, target)[0]
+
+
+def judge(source: Source, target: str | None = None) -> tuple[FileError | None, bool]:
+    """``gate``'s verdict, and whether this interpreter's parser accepted the file (when it
+    did not, but the target is newer than it, libcst is left to decide)."""
     knows = interpreter_knows(target)
+    # Another reader's tree is this interpreter's full grammar: enough only for a target that
+    # is newer than it (an older target's grammar may reject what it accepts).
+    shared = None if knows else known(source.text)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings are the compiler's, not ours to print
-            tree = compile(
+            tree = shared or compile(
                 source.text, source.path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True,
                 _feature_version=target_tuple(target)[1] if knows else -1,
             )
     except SyntaxError as exc:
         if not knows:  # maybe newer syntax than this interpreter's: libcst decides
-            return _bounded_tokens(source)
+            return _bounded_tokens(source), False
         column = f", column {exc.offset}" if exc.offset else ""
         return FileError(
             source.path, f"syntax error at line {exc.lineno}{column} {for_python(target)}: {exc.msg}"
-        )
+        ), False
     except (RecursionError, MemoryError):
-        return FileError(source.path, TOO_DEEP)
+        return FileError(source.path, TOO_DEEP), False
     except ValueError as exc:  # e.g. a surrogate the compiler cannot encode
-        return FileError(source.path, f"syntax error: {exc}")
+        return FileError(source.path, f"syntax error: {exc}"), False
     if _may_chain(source.text) and _longest_boolean_chain(tree) > BOOLEAN_CHAIN_LIMIT:
-        return FileError(source.path, TOO_DEEP)
-    return None
+        return FileError(source.path, TOO_DEEP), True
+    if isinstance(tree, ast.Module):
+        keep(source.text, tree)
+    return None, True
 
 
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")

@@ -23,9 +23,12 @@ _DEPLOYMENT_BYTES = re.compile(_DEPLOYMENT.pattern.encode())
 
 
 def might_hold_async(text: str) -> bool:
-    if "async" in text and _ASYNC_DEF.search(text) is not None:
-        return True
-    return _DEPLOYMENT.search(text) is not None
+    return holds_async_def(text) or _DEPLOYMENT.search(text) is not None
+
+
+def holds_async_def(text: str) -> bool:
+    """Whether the file can hold an async body at all (else it passed for the deployment rules)."""
+    return "async" in text and _ASYNC_DEF.search(text) is not None
 
 
 def might_hold_async_data(data: bytes) -> bool:

@@ -147,6 +147,11 @@ class Checker:
     def on_module_exit(self, module: cst.Module) -> None:
         """After the whole module is walked: for rules that need every function first."""
 
+    def on_file_without_async(self, path: str) -> None:
+        """Instead of a walk, for a file that holds no ``async def`` but passed the prefilter
+        for the deployment rules (``engine/input/prefilter.py``): no tree is parsed, since no
+        finding can be in an async body; only module-level findings placed by line."""
+
 
 @dataclass(frozen=True)
 class RuleSet:
