@@ -108,6 +108,7 @@ class CallGraph:
         # Where each blocker of a module walked in this process is: its tree and finding nodes.
         self._nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
         self._lines: dict[str, dict[int, Span]] = {}  # module -> positions of its blockers
+        self._split: dict[str, tuple[str, str] | None] = {}  # module_of, until a file is adopted
         self._cache = FactsCache(project, project.cache, self.settings) if project and project.cache else None
 
     # --- modules -------------------------------------------------------------------------------
@@ -124,18 +125,24 @@ class CallGraph:
         # Once its walk is over, a checked file's tree is the project's to keep or drop (and
         # parse again from the same text): checked trees do not pile up on a large project.
         backed = self.project is not None and self.project.holds_tree(module, tree)
+        if module not in self._adopted:
+            self._split.clear()  # a name may now be defined in this file
         self._adopted[module] = (path, None if backed else tree)
         if self._facts.pop(module, None) is not None:
             self._found.clear()
 
     def module_of(self, qualname: str) -> tuple[str, str] | None:
         """(module, rest) for a name defined in the project (or in an adopted file)."""
+        if qualname in self._split:
+            return self._split[qualname]
         found = self.project.module_of(qualname) if self.project is not None else None
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
             if module in self._adopted and (found is None or cut > len(found[0].split("."))):
-                return module, ".".join(parts[cut:])
+                found = module, ".".join(parts[cut:])
+                break
+        self._split[qualname] = found
         return found
 
     def outline(self, module: str) -> Outline | None:

@@ -50,6 +50,7 @@ class Project:
     # Project files read for facts that could not be read or parsed: path -> reason.
     unreadable: dict[str, str] = field(default_factory=dict, repr=False)
     _aliases: dict[str, str] = field(default_factory=dict, repr=False)  # other name -> canonical
+    _split: dict[str, tuple[str, str] | None] = field(default_factory=dict, repr=False)  # module_of
 
     # Every Python file under the root, when the caller already discovered them (checking ".").
     files_under_root: tuple[str, ...] | None = field(default=None, repr=False)
@@ -97,12 +98,18 @@ class Project:
 
     def module_of(self, qualname: str) -> tuple[str, str] | None:
         """Split ``pkg.mod.Class.method`` into (``pkg.mod``, ``Class.method``): longest module."""
+        if qualname in self._split:  # asked hundreds of thousands of times on a large project
+            return self._split[qualname]
+        modules = self.modules  # first: it also learns the aliases ``canonical`` reads
         parts = self.canonical(qualname).split(".")
+        found = None
         for cut in range(len(parts) - 1, 0, -1):
             module = ".".join(parts[:cut])
-            if module in self.modules:
-                return module, ".".join(parts[cut:])
-        return None
+            if module in modules:
+                found = module, ".".join(parts[cut:])
+                break
+        self._split[qualname] = found
+        return found
 
     def source(self, module: str, *, track: bool = True, owner: str | None = None) -> Source | None:
         """The module's text. ``track``: the caller's result depends on it; ``owner``: the fact

@@ -54,18 +54,27 @@ class FastVisitor(cst.CSTVisitor):
         self._hooks: dict[type[cst.CSTNode], tuple[_Hook | None, _Hook | None]] = {}
 
     def walk(self, node: cst.CSTNode) -> None:
-        hooks = self._hooks.get(type(node))
+        # The hot loop of every analysis (millions of nodes): the per-type tables are read
+        # inline, each looked up once per node.
+        kind = type(node)
+        hooks = self._hooks.get(kind)
         if hooks is None:
-            hooks = self._hooks[type(node)] = self._find_hooks(type(node))
+            hooks = self._hooks[kind] = self._find_hooks(kind)
         visit, leave = hooks
         if visit is None or visit(node) is not False:
-            for name in _child_fields(type(node)):
+            is_node = _IS_NODE
+            for name in _CHILD_FIELDS.get(kind) or _child_fields(kind):
                 child = getattr(node, name)
-                if _is_node_type(type(child)):
+                child_kind = type(child)
+                known = is_node.get(child_kind)
+                if known is None:
+                    known = _is_node_type(child_kind)
+                if known:
                     self.walk(child)
                 elif isinstance(child, (tuple, list)):
                     for item in child:
-                        if _is_node_type(type(item)):
+                        known = is_node.get(type(item))
+                        if known or (known is None and _is_node_type(type(item))):
                             self.walk(item)
         if leave is not None:
             leave(node)
