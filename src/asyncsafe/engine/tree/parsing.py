@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import libcst as cst
+from libcst._nodes.base import CSTNode
 
 from asyncsafe.diagnostics import FileError
 from asyncsafe.engine.input.parse_gate import (
@@ -27,7 +30,8 @@ def parse_source(source: Source, target: str | None) -> cst.Module | FileError:
         return rejected
     version = "{}.{}".format(*target_tuple(target))
     try:
-        return cst.parse_module(source.text, config=cst.PartialParserConfig(python_version=version))
+        with _parser_output_trusted():
+            return cst.parse_module(source.text, config=cst.PartialParserConfig(python_version=version))
     except cst.ParserSyntaxError as exc:
         message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
         cpython = None if interpreter_knows(target) else _cpython_verdict(source)
@@ -38,6 +42,31 @@ def parse_source(source: Source, target: str | None) -> cst.Module | FileError:
         return FileError(source.path, TOO_DEEP)
     except Exception as exc:  # libcst's native parser can raise other errors on odd input
         return FileError(source.path, f"could not parse: {type(exc).__name__}: {exc}")
+
+
+@contextmanager
+def _parser_output_trusted() -> Iterator[None]:
+    """libcst validates every node it constructs, also the ones its own parser builds from a
+    file it accepted (its source says validation at parse time could go: "PERF: It might make
+    more sense to move validation work into the visitor"). That is about an eighth of parsing.
+    Skipped only while the parser runs, and only while ``__post_init__`` is exactly that call;
+    nodes the rules' fixes build are validated as always."""
+    if not _VALIDATION_ONLY:
+        yield
+        return
+    CSTNode.__post_init__ = _skip_validation  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CSTNode.__post_init__ = _VALIDATE  # type: ignore[method-assign]
+
+
+def _skip_validation(self: CSTNode) -> None:
+    pass
+
+
+_VALIDATE = CSTNode.__post_init__
+_VALIDATION_ONLY = _VALIDATE.__code__.co_names == ("_validate",)
 
 
 def _cpython_verdict(source: Source) -> SyntaxError | None:
