@@ -51,13 +51,22 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 @lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
     """Hash of asyncsafe's own code and catalog: any change invalidates every entry."""
-    package = Path(__file__).resolve().parent.parent.parent
+    package = str(Path(__file__).resolve().parent.parent.parent)
     digest = hashlib.sha256()
-    for file in sorted(package.rglob("*")):
-        if file.suffix in (".py", ".toml"):
-            digest.update(file.as_posix().encode())
-            digest.update(file.read_bytes())
+    for path in sorted(_code_files(package)):
+        digest.update(Path(path).as_posix().encode())
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
     return digest.hexdigest()[:16]
+
+
+def _code_files(package: str) -> list[str]:
+    """The package's .py and .toml files (every run reads them: no ``__pycache__`` listings)."""
+    found = []
+    for directory, subdirectories, names in os.walk(package):
+        subdirectories[:] = [name for name in subdirectories if name != "__pycache__"]
+        found += [os.path.join(directory, name) for name in names if name.endswith((".py", ".toml"))]
+    return found
 
 
 def open_store(root: str, configured: str | None) -> tuple[CacheStore | None, str | None]:
