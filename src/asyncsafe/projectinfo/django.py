@@ -4,7 +4,6 @@ the lowest version it allows: advice must work on every version the project acce
 
 from __future__ import annotations
 
-import configparser
 import json
 import os
 import re
@@ -131,6 +130,8 @@ def _pipfile_lock(root: Path) -> Iterator[str]:
 def _setup_files(root: Path) -> Iterator[str]:
     cfg = root / "setup.cfg"
     if cfg.is_file():
+        import configparser  # seldom: not on every run's import path
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read(cfg, encoding="utf-8")

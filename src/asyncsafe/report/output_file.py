@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from asyncsafe.diagnostics import escape
@@ -65,6 +64,8 @@ def _write_in_place(path: Path, data: bytes) -> None:
 
 def _replace(path: Path, data: bytes, mode: int | None) -> None:
     target = os.path.realpath(path)  # replace a symlink's target, not the link
+    import tempfile  # only with --output-file: not on every run's import path
+
     descriptor, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "wb") as out:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
@@ -110,6 +109,8 @@ def _internal_reason(where: str, exc: BaseException) -> str:
 
 
 def _traceback(exc: BaseException) -> str:
+    import traceback  # only when something failed: not on every run's import path
+
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 

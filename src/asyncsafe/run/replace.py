@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -50,6 +49,8 @@ def write_atomically(change: Change) -> FileError | None:
     try:
         if not _unchanged(target, status, change.before):
             return FileError(change.path, _CHANGED)
+        import tempfile  # only when a fix is written: not on every run's import path
+
         descriptor, temp = tempfile.mkstemp(
             dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=TEMP_SUFFIX
         )
