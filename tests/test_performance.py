@@ -163,3 +163,40 @@ def test_credited_reads_are_merged_again_only_when_they_grew() -> None:
         memo.version += 1
         recorder.credit(memo)
     assert result.modules == {"app.models", "app.helpers"}
+
+
+def test_a_dependency_is_walked_for_its_sync_helpers_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Calling an async function runs nothing, so no chain goes through its body: a module walked
+    # as a dependency (not checked) has only its sync functions walked. Chains are unchanged.
+    from asyncsafe.engine.tree import walker as walker_module
+
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "app" / "helpers.py").write_text(
+        "import requests\nimport time\n\n\ndef fetch(url):\n    return requests.get(url)\n\n\n"
+        "async def pause():\n    time.sleep(1)\n",
+        encoding="utf-8",
+    )
+    (root / "app" / "views.py").write_text(
+        "from app.helpers import fetch\n\n\nasync def view(request):\n    return fetch('https://example.com')\n",
+        encoding="utf-8",
+    )
+    walked: list[tuple[str, bool]] = []
+    visit = walker_module.Walker.visit_Call
+
+    def recording(self: walker_module.Walker, node: libcst.Call) -> bool:
+        function = self.resolver.function()
+        walked.append((function.qualname if function else "<module>", self.ctx.helpers_only))
+        return visit(self, node)
+
+    monkeypatch.setattr(walker_module.Walker, "visit_Call", recording)
+    monkeypatch.chdir(root)
+    settings = replace(load_settings(root / "pyproject.toml"), root=str(root))
+    result = runner.run(["app/views.py"], settings, use_cache=False, jobs=1)
+    assert [d.code for d in result.diagnostics] == ["ASF601"], result.diagnostics
+    assert ("app.helpers.fetch", True) in walked
+    assert not [name for name, dependency in walked if dependency and name.endswith("pause")]

@@ -233,6 +233,7 @@ class CallGraph:
         assert self.project is not None  # a module to extract is a project module
         rules = project_rules(self.project)
         ctx = build_context(located[0], self.settings, builtin_catalog(), rules, self.project)
+        ctx.helpers_only = True
         self.extracting.add(module)
         try:
             with self.project.recorder.recording() as reads:

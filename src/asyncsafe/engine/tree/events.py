@@ -101,6 +101,9 @@ class FileContext:
     tree: cst.Module | None = None  # the module being walked, set when the walk starts
     # Module-level findings placed by line (deployment rules, read with ``ast``): reported as they are.
     placed: list[Diagnostic] = field(default_factory=list)
+    # A dependency walked for its sync functions (the bodies chains run through), not checked:
+    # its async functions only make coroutines when called, so their bodies are not walked.
+    helpers_only: bool = False
 
     def report(
         self,

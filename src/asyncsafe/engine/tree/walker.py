@@ -182,6 +182,8 @@ class Walker(FastVisitor):
         name = node.name.value
         if not self._in_module:
             self.resolver.bind(name, Ref(self._qualname(name)))
+        if node.asynchronous is not None and self.ctx.helpers_only:
+            return False  # calling it runs nothing: no chain goes through its body
         info = FunctionInfo(
             qualname=self._qualname(name),
             is_async=node.asynchronous is not None,
