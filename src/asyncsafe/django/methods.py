@@ -7,6 +7,7 @@ Custom methods are read from their ``ast`` (see ``MethodReader``).
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from asyncsafe.django.schema import MethodKind
@@ -108,7 +109,8 @@ def _is_self(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id == "self"
 
 
-def own_nodes(function: Function) -> list[ast.AST]:
+@lru_cache(maxsize=4096)  # by identity: each summary's function, asked ~4 times per run
+def own_nodes(function: Function) -> tuple[ast.AST, ...]:
     """Nodes of ``function``'s body in source order, without nested functions, lambdas, classes."""
     found: list[ast.AST] = []
     pending: list[ast.AST] = list(reversed(function.body))
@@ -118,4 +120,4 @@ def own_nodes(function: Function) -> list[ast.AST]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
         pending.extend(reversed(list(ast.iter_child_nodes(node))))
-    return found
+    return tuple(found)

@@ -21,6 +21,7 @@ or ``user.groups.all`` run in the thread only *build* a QuerySet, which comes ba
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import replace
 
 import libcst as cst
@@ -297,7 +298,7 @@ def _bind_locals(function: Function, returned: list[ast.expr], resolver: Resolve
         scope.bindings[name] = found[0] if same else UNKNOWN
 
 
-def _other_binders(nodes: list[ast.AST], assigned: list[tuple[str, ast.expr]]) -> set[str]:
+def _other_binders(nodes: Sequence[ast.AST], assigned: list[tuple[str, ast.expr]]) -> set[str]:
     """Names also bound by something other than a plain assignment (counted once per target)."""
     plain = {id(value) for _, value in assigned}
     stores = [n for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)]
