@@ -36,6 +36,7 @@ class _CountingState(CodegenState):
     offsets: dict[int, tuple[int, int]] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
     _inside: int = 0  # how many reported nodes enclose the current one
+    placed: set[int] = field(default_factory=set)  # targets whose span is known
 
     def add_indent_tokens(self) -> None:
         self.tokens.extend(self.indent_tokens)
@@ -55,6 +56,8 @@ class _CountingState(CodegenState):
         key = id(node)
         if self._inside and key not in self.offsets:
             self.offsets[key] = (start, self.offset)
+        if key in self.targets:
+            self.placed.add(key)
         self._inside -= key in self.targets
 
     @contextmanager
@@ -85,13 +88,32 @@ def spans(module: cst.Module, nodes: Collection[cst.CSTNode]) -> dict[int, Span]
         default_newline=module.default_newline,
         targets=frozenset(id(node) for node in nodes),
     )
-    module._codegen(state)
+    _codegen_until_placed(module, state)
     starts = line_starts("".join(state.tokens))
     return {
         key: Span(*_line_column(starts, start), *_line_column(starts, end))
         for key, (start, end) in state.offsets.items()
         if key in state.targets
     }
+
+
+def _codegen_until_placed(module: cst.Module, state: _CountingState) -> None:
+    """``module._codegen(state)``, stopping after the statement that holds the last reported node
+    (unless it is the last statement: the end of the module is then generated as libcst does)."""
+    last = len(module.body) - 1
+    if id(module) in state.targets or last < 0:
+        module._codegen(state)
+        return
+    for header in module.header:
+        header._codegen(state)
+    for index, statement in enumerate(module.body):
+        statement._codegen(state)
+        if index < last and len(state.placed) == len(state.targets):
+            return  # offsets before this point do not depend on the text after it
+    for footer in module.footer:
+        footer._codegen(state)
+    if not module.has_trailing_newline:
+        state.pop_trailing_newline()
 
 
 def _line_column(line_starts: list[int], offset: int) -> tuple[int, int]:
