@@ -109,7 +109,7 @@ def _is_self(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id == "self"
 
 
-@lru_cache(maxsize=4096)  # by identity: each summary's function, asked ~4 times per run
+@lru_cache(maxsize=256)  # by identity: a function is asked about ~4 times, close together
 def own_nodes(function: Function) -> tuple[ast.AST, ...]:
     """Nodes of ``function``'s body in source order, without nested functions, lambdas, classes."""
     found: list[ast.AST] = []
