@@ -17,7 +17,7 @@ import pytest
 from conftest import run_cli
 
 from asyncsafe.config import Settings, load_settings
-from asyncsafe.engine.cache.reads import NullRecorder, Recorder
+from asyncsafe.engine.cache.reads import NullRecorder, Reads, Recorder
 from asyncsafe.engine.cache.store import open_store
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.run import runner
@@ -157,10 +157,7 @@ def test_credited_reads_are_merged_again_only_when_they_grew() -> None:
         for _ in range(3):
             recorder.credit(memo)
         assert result.modules == {"app.models"}
-        with recorder.recording():  # the memo is still open to more reads (a walk in progress)
-            pass
-        memo.modules.add("app.helpers")
-        memo.version += 1
+        memo.add(Reads({"app.helpers"}))  # a memo that goes on growing (a walk in progress)
         recorder.credit(memo)
     assert result.modules == {"app.models", "app.helpers"}
 

@@ -22,7 +22,7 @@ class ParsedModule:
     path: str
     tree: ast.Module
     is_package: bool
-    text: str = ""
+    text: str  # what the tree was parsed from (text prefilters before walking it)
 
 
 @dataclass

@@ -80,7 +80,8 @@ def render(
 
 
 def formatter(name: str) -> Callable[[RunResult], str]:
-    """The machine format called ``name`` (a key of ``FORMATS``)."""
+    """The machine format called ``name``: one of ``FORMATS``' keys (the CLI checks the name,
+    also one from the environment); what is imported is only ever a value of that table."""
     module, function = FORMATS[name].split(":")
     found: Callable[[RunResult], str] = getattr(importlib.import_module(module), function)
     return found

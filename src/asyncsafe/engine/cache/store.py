@@ -165,8 +165,9 @@ class CacheStore:
 
     def tidy(self) -> None:
         """Remove what killed runs left (temporary files), the least recently written manifests
-        (and discovery entries, ``discovery.py``) beyond ``KEEP_MANIFESTS`` each, and other engines' entries unused for a week. Only names this
-        module makes are ever removed: a ``cache-dir`` pointed at the wrong place loses nothing."""
+        and discovery entries (``discovery.py``) beyond ``KEEP_MANIFESTS`` of each, and other
+        engines' entries unused for a week. Only names this module makes are ever removed: a
+        ``cache-dir`` pointed at the wrong place loses nothing."""
         now = time.time()
         kept: dict[str, list[tuple[float, str]]] = {"manifest-": [], "discovery-": []}
         for entry in _entries(self.directory) if _is_own_directory(self.directory) else []:

@@ -23,9 +23,8 @@ _held = 0
 
 def python_tree(text: str, path: str = "<unknown>") -> ast.Module:
     """``ast.parse(text)``, shared; raises what ``ast.parse`` raises."""
-    tree = _trees.get(text)
+    tree = known(text)
     if tree is not None:
-        _trees.move_to_end(text)
         return tree
     tree = ast.parse(text, filename=path)
     keep(text, tree)
