@@ -336,13 +336,13 @@ def copy_project(tmp_path: Path) -> Path:
 def run_in(root: Path, monkeypatch: pytest.MonkeyPatch, jobs: int = 1) -> tuple[list[str], list[str]]:
     """Messages of a cached run, and the modules whose helpers had to be walked again."""
     walked: list[str] = []
-    extract = CallGraph._extract
+    extraction = CallGraph._open_extraction
 
-    def counting(self: CallGraph, module: str) -> None:
+    def counting(self: CallGraph, module: str) -> Walker | None:
         walked.append(module)
-        extract(self, module)
+        return extraction(self, module)
 
-    monkeypatch.setattr(CallGraph, "_extract", counting)
+    monkeypatch.setattr(CallGraph, "_open_extraction", counting)
     monkeypatch.chdir(root)
     settings = replace(load_settings(root / "pyproject.toml"), root=str(root))
     result = runner.run(["transitive_project"], settings, use_cache=True, jobs=jobs)

@@ -127,11 +127,22 @@ class TransitiveChecker(Checker):
 
     def on_module_exit(self, module: cst.Module) -> None:
         graph = graph_for(self.ctx)
+        self._register(graph, module)
+        if self.ctx.module not in graph.extracting and self.codes & self.ctx.settings.enabled_codes():
+            self._report(graph)
+
+    def on_deferred_walked(self) -> None:
+        assert self.ctx.tree is not None, "deferred bodies come after the module's walk"
+        self._register(graph_for(self.ctx), self.ctx.tree)
+
+    def _register(self, graph: CallGraph, module: cst.Module) -> None:
+        """Hand the call graph what the sync functions walked so far do (a dependency's, only
+        those walked since the last time: its facts grow one function at a time)."""
         reads = [(function, member) for function, member, _ in self.reads]
         bodies, nodes = collect_bodies(self.ctx, graph, self.functions, reads)
         graph.register(self.ctx.module, bodies, module, nodes)
-        if self.ctx.module not in graph.extracting and self.codes & self.ctx.settings.enabled_codes():
-            self._report(graph)
+        if self.ctx.module in graph.extracting:
+            self.functions, self.reads = [], []
 
     def _report(self, graph: CallGraph) -> None:
         reported = {id(finding.node) for finding in self.ctx.findings}

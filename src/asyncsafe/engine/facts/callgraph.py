@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Union
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 
@@ -30,6 +31,7 @@ from asyncsafe.engine.facts.module_facts import (
     Edge,
     FactsCache,
     ModuleFacts,
+    unit_of,
 )
 from asyncsafe.engine.facts.outline import (
     ClassSymbol,
@@ -44,6 +46,9 @@ from asyncsafe.engine.tree.positions import Span, spans
 from asyncsafe.engine.tree.scopes import FunctionInfo
 from asyncsafe.engine.tree.values import Member, Ref, Value
 
+if TYPE_CHECKING:
+    from asyncsafe.engine.tree.walker import Walker
+
 PROJECT = "project"  # Instance.info: made by calling a project name; what it is, is looked up later
 SELF = "self"  # Instance.info the walker gives a method's first parameter
 SUPER = "super"  # Instance.info: super() inside a method of that class
@@ -51,6 +56,9 @@ MAX_ALIAS_HOPS = 10
 # Modules whose blockers' trees are kept for their positions (most recent first): a module
 # dropped beyond this is walked again if one of its blockers is reported later.
 NODES_KEPT = 256
+# Dependencies whose walks stay open for more of their functions (most recent last): one dropped
+# beyond this is walked again up to its functions if another of them is asked for.
+EXTRACTIONS_KEPT = 32
 
 Symbol = Union[FunctionSymbol, ClassSymbol]
 
@@ -107,6 +115,7 @@ class CallGraph:
         ] = {}
         # Where each blocker of a module walked in this process is: its tree and finding nodes.
         self._nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
+        self._extractions: dict[str, Walker] = {}  # dependencies walked up to their functions
         self._lines: dict[str, dict[int, Span]] = {}  # module -> positions of its blockers
         self._split: dict[str, tuple[str, str] | None] = {}  # module_of, until a file is adopted
         self._cache = FactsCache(project, project.cache, self.settings) if project and project.cache else None
@@ -128,6 +137,7 @@ class CallGraph:
         if module not in self._adopted:
             self._split.clear()  # a name may now be defined in this file
         self._adopted[module] = (path, None if backed else tree)
+        self._extractions.pop(module, None)  # walked from the project's tree, not this one
         if self._facts.pop(module, None) is not None:
             self._found.clear()
 
@@ -167,8 +177,8 @@ class CallGraph:
     def body(self, module: str, local: str) -> Body | None:
         self._depend_on(module)
         facts = self._facts.get(module) or self._load(module)
-        if (facts is None or facts.bodies is None) and module not in self.extracting:
-            self._extract(module)
+        if (facts is None or not facts.knows(local)) and module not in self.extracting:
+            self._extract(module, local)
             facts = self._facts.get(module)
         return facts.bodies.get(local) if facts is not None and facts.bodies else None
 
@@ -184,10 +194,19 @@ class CallGraph:
         outline = self.outline(module)
         if outline is None:
             return
-        facts = self._facts[module] = ModuleFacts(outline, bodies)
+        known = self._facts.get(module)
+        growing = module in self.extracting and known is not None and known.bodies is not None
+        if growing:  # more functions of a dependency walked
+            assert known is not None and known.bodies is not None
+            known.bodies.update(bodies)
+            facts = known
+        else:
+            facts = self._facts[module] = ModuleFacts(outline, bodies)
         self._lines.pop(module, None)
         if tree is not None and nodes:
-            self._nodes.pop(module, None)  # the most recent last: the first dropped is the oldest
+            kept = self._nodes.pop(module, None)  # the most recent last: the first dropped is the oldest
+            if growing and kept is not None and kept[0] is tree:
+                nodes = {**kept[1], **nodes}
             self._nodes[module] = (tree, nodes)
             while len(self._nodes) > NODES_KEPT:
                 del self._nodes[next(iter(self._nodes))]
@@ -222,32 +241,80 @@ class CallGraph:
         tree = self.project.tree(module, track=False)
         return (self.project.modules[module], tree) if tree is not None else None
 
-    def _extract(self, module: str) -> None:
-        """Walk a dependency with every rule: its sync findings and calls become its bodies."""
+    def _extract(self, module: str, local: str) -> None:
+        """Walk the dependency's function that ``local`` is (or is nested in), with every rule:
+        its sync findings and calls become its body. The module level is walked once first
+        (``_extraction``); other functions wait until a chain reaches them."""
+        walker = self._extraction(module)
+        facts = self._facts.get(module)
+        unit = facts.pending_unit(local) if facts is not None else None
+        if walker is None or facts is None or unit is None:
+            return
+        self._walk_deferred(module, walker, unit)
+        facts.pending.discard(unit)
+        self._store(module, facts)
+
+    def _extraction(self, module: str) -> Walker | None:
+        """The walk of ``module`` that its pending functions are walked in, kept open for a
+        bounded number of modules (one dropped is opened again, from its module level)."""
+        walker = self._extractions.pop(module, None) or self._open_extraction(module)
+        if walker is None:
+            return None
+        self._extractions[module] = walker
+        while len(self._extractions) > EXTRACTIONS_KEPT:
+            del self._extractions[next(iter(self._extractions))]
+        return walker
+
+    def _open_extraction(self, module: str) -> Walker | None:
+        """Walk ``module`` up to its functions: imports, module and class level, and the
+        functions nested elsewhere; the bodies of module- and class-level functions wait."""
         from asyncsafe.engine.facts.context import build_context, project_rules
         from asyncsafe.engine.tree.walker import Walker
 
         located = self._tree(module)
         if located is None or self.outline(module) is None:
-            return
+            return None
         assert self.project is not None  # a module to extract is a project module
+        known = self._facts.get(module)
+        fresh = known is None or known.bodies is None
         rules = project_rules(self.project)
         ctx = build_context(located[0], self.settings, builtin_catalog(), rules, self.project)
         ctx.helpers_only = True
-        self.extracting.add(module)
-        try:
-            with self.project.recorder.recording() as reads:
-                reads.modules.add(module)
-                Walker(ctx, rules.instantiate(ctx)).run(located[1])
-        finally:
-            self.extracting.discard(module)
-        self._module_reads[module] = reads
+        walker = Walker(ctx, rules.instantiate(ctx))
+        walker.deferred = {}
+        self._walking_dependency(module, lambda: walker.run(located[1]), fresh)
         facts = self._facts.get(module)
         if facts is not None and facts.bodies is None:
             self.register(module, {})  # no collector ran: nothing is known to block
         facts = self._facts.get(module)
-        if facts is not None:
-            self._store(module, facts)
+        if facts is None:
+            return None
+        if fresh:
+            facts.pending = set(walker.deferred)
+        self._store(module, facts)
+        return walker
+
+    def _walk_deferred(self, module: str, walker: Walker, unit: str) -> None:
+        self._walking_dependency(module, lambda: walker.walk_deferred(unit), fresh=False)
+
+    def _walking_dependency(self, module: str, walk: Callable[[], object], fresh: bool) -> None:
+        """Run ``walk`` (a part of the dependency's walk); what it reads is what the module's
+        facts are made from (from now on, if ``fresh``; else as well)."""
+        assert self.project is not None
+        self.extracting.add(module)
+        try:
+            with self.project.recorder.recording() as reads:
+                reads.modules.add(module)
+                walk()
+        finally:
+            self.extracting.discard(module)
+        known = self._module_reads.get(module)
+        if fresh or known is None:
+            self._module_reads[module] = reads
+        else:
+            known.add(reads)
+        if self._cache is not None:
+            self._cache.deps.pop(module, None)  # stored again with all it was made from
 
     def _load(self, module: str) -> ModuleFacts | None:
         if self._cache is None or module in self._adopted:
@@ -397,8 +464,7 @@ class CallGraph:
     def _locate(self, module: str, local: str, blocker: Blocker) -> Blocker:
         """``blocker`` (of ``module.local``) with its line, also recorded in the facts and cache."""
         if local not in self._nodes.get(module, (None, {}))[1]:
-            self._facts.pop(module, None)
-            self._extract(module)  # facts from the cache keep no nodes: walk the file again
+            self._walk_again(module, local)  # facts from the cache keep no nodes
         body = self.body(module, local)
         located = self._nodes.get(module)
         node = located[1].get(local) if located is not None else None
@@ -412,6 +478,17 @@ class CallGraph:
         if facts is not None and module not in self._adopted:
             self._store(module, facts)
         return body.blocker
+
+    def _walk_again(self, module: str, local: str) -> None:
+        """Walk the function ``local`` is in again, in a new walk of ``module``, for its nodes."""
+        self._extractions.pop(module, None)
+        walker = self._extraction(module)
+        unit = unit_of(local, walker.deferred or {}) if walker is not None else None
+        if walker is not None and unit is not None:
+            self._walk_deferred(module, walker, unit)
+            facts = self._facts.get(module)
+            if facts is not None:
+                facts.pending.discard(unit)
 
     def _recorded_search(self, start: Callee) -> tuple[tuple[str, ...], Blocker, tuple[str, str]] | None:
         if self.project is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from collections.abc import Container
 from typing import Any
 
 from asyncsafe.config import Settings
@@ -70,12 +71,28 @@ class Body:
 class ModuleFacts:
     outline: Outline
     bodies: dict[str, Body] | None = None  # None: only the outline is known yet
+    # Functions of a dependency whose bodies were not walked yet (by local qualified name: a
+    # module- or class-level function, with the functions nested in it). Empty: all walked.
+    pending: set[str] = field(default_factory=set)
+
+    def knows(self, local: str) -> bool:
+        """Whether ``bodies`` holds what is known of ``local`` (walked, or not a sync function)."""
+        if self.bodies is None:
+            return False
+        if not self.pending:
+            return True
+        return self.pending_unit(local) is None
+
+    def pending_unit(self, local: str) -> str | None:
+        """The pending function whose walk would tell about ``local``, if any."""
+        return unit_of(local, self.pending)
 
     def to_json(self) -> dict[str, Any]:
         bodies = self.bodies
         return {
             "outline": self.outline.to_json(),
             "bodies": {k: b.to_json() for k, b in bodies.items()} if bodies is not None else None,
+            "pending": sorted(self.pending),
         }
 
     @classmethod
@@ -84,7 +101,18 @@ class ModuleFacts:
         return cls(
             Outline.from_json(data["outline"]),
             {k: Body.from_json(b) for k, b in bodies.items()} if bodies is not None else None,
+            set(data["pending"]),
         )
+
+
+def unit_of(local: str, units: Container[str]) -> str | None:
+    """The outermost of ``units`` that ``local`` is, or is nested in (``A.m`` for ``A.m.<locals>.f``)."""
+    parts = local.split(".")
+    for cut in range(1, len(parts) + 1):
+        unit = ".".join(parts[:cut])
+        if unit in units:
+            return unit
+    return None
 
 
 class FactsCache:

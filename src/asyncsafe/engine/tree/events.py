@@ -150,6 +150,10 @@ class Checker:
     def on_module_exit(self, module: cst.Module) -> None:
         """After the whole module is walked: for rules that need every function first."""
 
+    def on_deferred_walked(self) -> None:
+        """After function bodies that a dependency's walk left for later were walked (the
+        call graph asks for one function of a dependency at a time, ``Walker.walk_deferred``)."""
+
     def on_file_without_async(self, path: str) -> None:
         """Instead of a walk, for a file that holds no ``async def`` but passed the prefilter
         for the deployment rules (``engine/input/prefilter.py``): no tree is parsed, since no

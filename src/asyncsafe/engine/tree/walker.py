@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -45,6 +46,20 @@ PROTOCOL_BUILTINS: dict[str, str] = {
 ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo, cst.Power)
 
 
+# Scopes whose functions a deferring walk leaves for later: a function nested in a function is
+# walked with its enclosing one (it closes over its bindings).
+DEFERRABLE_IN = (ScopeKind.MODULE, ScopeKind.CLASS)
+
+
+@dataclass(frozen=True)
+class DeferredFunction:
+    """A function body left for later, with the scopes it was met in (module, classes)."""
+
+    node: cst.FunctionDef
+    scopes: tuple[Scope, ...]
+    decorators: tuple[Value, ...]
+
+
 class Walker(FastVisitor):
     def __init__(self, ctx: FileContext, checkers: Sequence[Checker]) -> None:
         super().__init__()
@@ -57,6 +72,9 @@ class Walker(FastVisitor):
         self.test_context: set[int] = set()
         self.functions: list[FunctionInfo] = []
         self.lambda_names: dict[int, str] = {}
+        # Set to a dict to defer the bodies of module- and class-level functions until asked for
+        # (``walk_deferred``): a dependency is walked only as far as chains go into it.
+        self.deferred: dict[str, list[DeferredFunction]] | None = None
 
     # --- entry ---------------------------------------------------------------------------------
     def run(self, module: cst.Module) -> None:
@@ -105,6 +123,10 @@ class Walker(FastVisitor):
     @property
     def _in_module(self) -> bool:
         return self.resolver.current.kind is ScopeKind.MODULE
+
+    def _local(self, name: str) -> str:
+        """``name``'s qualified name inside the module."""
+        return self._qualname(name).removeprefix(f"{self.ctx.module}.")
 
     def _qualname(self, name: str) -> str:
         prefix = self.resolver.current.qualname
@@ -184,6 +206,34 @@ class Walker(FastVisitor):
             self.resolver.bind(name, Ref(self._qualname(name)))
         if node.asynchronous is not None and self.ctx.helpers_only:
             return False  # calling it runs nothing: no chain goes through its body
+        if self.deferred is not None and self.resolver.current.kind in DEFERRABLE_IN:
+            self.deferred.setdefault(self._local(name), []).append(
+                DeferredFunction(node, tuple(self.resolver.scopes), tuple(decorators))
+            )
+            return False
+        self._walk_function(node, decorators)
+        return False
+
+    def walk_deferred(self, local: str) -> bool:
+        """Walk the bodies deferred under ``local`` (every definition of that name, in source
+        order) in the scopes they were met in; False if none is pending."""
+        assert self.deferred is not None, "only a walk that defers has deferred bodies"
+        pending = self.deferred.pop(local, None)
+        if pending is None:
+            return False
+        walking = self.resolver.scopes
+        try:
+            for deferred in pending:
+                self.resolver.scopes = list(deferred.scopes)
+                self._walk_function(deferred.node, list(deferred.decorators))
+        finally:
+            self.resolver.scopes = walking
+        for checker in self.checkers:
+            checker.on_deferred_walked()
+        return True
+
+    def _walk_function(self, node: cst.FunctionDef, decorators: list[Value]) -> None:
+        name = node.name.value
         info = FunctionInfo(
             qualname=self._qualname(name),
             is_async=node.asynchronous is not None,
@@ -200,7 +250,6 @@ class Walker(FastVisitor):
         for checker in self.checkers:
             checker.on_function_exit(info)
         self.resolver.scopes.pop()
-        return False
 
     def _bind_local_functions(self, body: cst.BaseSuite) -> None:
         """Functions defined in this body, bound from its start: a closure may call one that is
