@@ -1,3 +1,3 @@
-from asyncsafe.cli import main
+from asyncsafe.cli import console_main
 
-raise SystemExit(main())
+console_main()

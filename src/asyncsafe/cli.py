@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from asyncsafe import __version__
 from asyncsafe.config import (
@@ -164,6 +164,23 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="explain one rule: what blocks, why, example, fix")
     explain.add_argument("code", metavar="CODE")
     return parser
+
+
+def console_main() -> NoReturn:
+    """The ``asyncsafe`` command: ``main``, then exit without the interpreter's teardown.
+
+    Freeing a cold run's trees and facts one object at a time took a fifth of the run (0.6 s of
+    3.3 s on Django's source, 2.7 s of 19 s on prefect's), after the last line was printed.
+    Nothing is left to do by then: the cache is written, a pool's workers are gone, and no
+    thread or ``atexit`` hook of ours is running. Only the output buffers need flushing.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the reader went away, or the stream is closed
+            pass
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -487,4 +504,4 @@ def _explain(code: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    console_main()
