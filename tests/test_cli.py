@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import console_script, run_cli
 
 BAD = "import time\n\n\nasync def view(request):\n    time.sleep(1)\n"
 CLEAN = "import asyncio\n\n\nasync def view(request):\n    await asyncio.sleep(1)\n"
@@ -288,3 +290,39 @@ def test_closed_pipe_is_not_a_crash() -> None:
         f"'{console_script()}' rules --catalog | head -1", shell=True, capture_output=True, text=True
     )
     assert pipeline.stdout.strip() and "Traceback" not in pipeline.stderr, pipeline.stderr
+
+
+def test_the_command_exits_with_all_its_output_flushed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The console script skips the interpreter's teardown (os._exit): every byte a long report
+    # buffered must still reach the reader, with the exit code main() returns.
+    from asyncsafe.cli import main
+
+    for number in range(300):
+        (tmp_path / f"view_{number}.py").write_text(BAD, encoding="utf-8")
+    process = run_cli("check", ".", "--no-cache", "--output-format", "json", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(["check", ".", "--no-cache", "--output-format", "json"])
+    finally:
+        gc.enable()  # the command turns the collector off for good: it exits right after
+    assert (process.returncode, process.stdout) == (code, capsys.readouterr().out)
+    assert code == 1 and len(json.loads(process.stdout)) == 300
+    # Printed, not written through the report's file; and block-buffered, as in a user's shell.
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    listed = subprocess.run(
+        [console_script(), "rules"], cwd=tmp_path, capture_output=True, text=True, env=buffered, timeout=300
+    )
+    assert (listed.returncode, listed.stdout) == (main(["rules"]), capsys.readouterr().out)
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None:
+    for number in range(300):
+        (tmp_path / f"view_{number}.py").write_text(BAD, encoding="utf-8")
+    process = subprocess.run(
+        f"'{console_script()}' check . --no-cache --output-format full | head -n 1",
+        shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert process.stdout.count("\n") == 1 and "ASF301" in process.stdout
+    assert process.stderr == ""

@@ -35,10 +35,12 @@ def project_copy(tmp_path: Path, extra_views: int = 0) -> Path:
     return root
 
 
-def run_project(root: Path, monkeypatch: pytest.MonkeyPatch, **options: Any) -> runner.RunResult:
+def run_project(
+    root: Path, monkeypatch: pytest.MonkeyPatch, package: str = "transitive_project", **options: Any
+) -> runner.RunResult:
     monkeypatch.chdir(root)
     settings = replace(load_settings(root / "pyproject.toml"), root=str(root))
-    return runner.run(["transitive_project"], settings, **options)
+    return runner.run([package], settings, **options)
 
 
 def test_each_file_is_parsed_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,6 +122,7 @@ def test_results_do_not_depend_on_how_many_trees_are_kept(
     kept = run_project(root, monkeypatch, use_cache=False, jobs=1).diagnostics
     monkeypatch.setattr(project, "TREES_KEPT", 1)
     monkeypatch.setattr(callgraph, "NODES_KEPT", 1)
+    monkeypatch.setattr(callgraph, "EXTRACTIONS_KEPT", 0)  # no walk stays open for later
     dropped = run_project(root, monkeypatch, use_cache=False, jobs=1).diagnostics
     assert sum(d.code == "ASF601" for d in kept) >= 3
     assert dropped == kept
@@ -197,3 +200,119 @@ def test_a_dependency_is_walked_for_its_sync_helpers_only(
     assert [d.code for d in result.diagnostics] == ["ASF601"], result.diagnostics
     assert ("app.helpers.fetch", True) in walked
     assert not [name for name, dependency in walked if dependency and name.endswith("pause")]
+
+
+def helper_project(tmp_path: Path) -> Path:
+    """A dependency with a reached helper and an unreached one, and a checked file whose own
+    sync helpers are reached, unreached, or hold an async body."""
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "app" / "helpers.py").write_text(
+        "import requests\nimport time\n\n\ndef fetch(url):\n    return requests.get(url)\n\n\n"
+        "def idle():\n    time.sleep(1)\n\n\nclass Client:\n    def load(self):\n        return fetch('x')\n\n"
+        "    def unused(self):\n        time.sleep(2)\n",
+        encoding="utf-8",
+    )
+    (root / "app" / "views.py").write_text(
+        "import time\n\nfrom app.helpers import Client, fetch\n\n\n"
+        "def local_helper():\n    return fetch('https://example.com')\n\n\n"
+        "def never_called():\n    time.sleep(3)\n\n\n"
+        "def decorate(view):\n    async def wrapper(request):\n        time.sleep(4)\n        return await view(request)\n"
+        "    return wrapper\n\n\n"
+        "async def view(request):\n    local_helper()\n    return Client().load()\n",
+        encoding="utf-8",
+    )
+    return root
+
+
+def walked_functions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from asyncsafe.engine.tree import walker as walker_module
+
+    walked: list[str] = []
+    walk_function = walker_module.Walker._walk_function
+
+    def recording(self: walker_module.Walker, node: libcst.FunctionDef, decorators: list[Any]) -> None:
+        walked.append(f"{self.ctx.module}.{node.name.value}")
+        walk_function(self, node, decorators)
+
+    monkeypatch.setattr(walker_module.Walker, "_walk_function", recording)
+    return walked
+
+
+def test_functions_are_walked_only_when_a_chain_reaches_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sync body matters only if a chain from an async body reaches it: a dependency's and a
+    # checked file's module- and class-level sync functions wait until one does. A sync function
+    # that holds an async body is walked with the file.
+    root = helper_project(tmp_path)
+    walked = walked_functions(monkeypatch)
+    result = run_project(root, monkeypatch, "app", use_cache=False, jobs=1)
+    found = sorted((d.line, d.code, d.message.split(" blocks")[0]) for d in result.diagnostics)
+    assert [(line, code) for line, code, _ in found] == [(16, "ASF301"), (22, "ASF601"), (23, "ASF601")]
+    assert [message for _, code, message in found if code == "ASF601"] == [
+        "local_helper() -> fetch() -> requests.get() (app/helpers.py:6)",
+        "Client.load() -> fetch() -> requests.get() (app/helpers.py:6)",
+    ]
+    assert {"app.views.local_helper", "app.views.decorate", "app.views.wrapper"} <= set(walked)
+    assert {"app.helpers.fetch", "app.helpers.load"} <= set(walked)
+    assert not {"app.views.never_called", "app.helpers.idle", "app.helpers.unused"} & set(walked), walked
+
+
+def test_facts_cached_with_pending_functions_are_completed_by_a_later_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cache stores a dependency's facts with the functions no chain reached yet; a later run
+    # whose code reaches one of them walks it then, and reports what a run without a cache does.
+    root = helper_project(tmp_path)
+    later = root / "app" / "later.py"
+    later.write_text("async def later():\n    pass\n", encoding="utf-8")
+    run_project(root, monkeypatch, "app", use_cache=True, jobs=1)
+    later.write_text(
+        "from app.helpers import Client, idle\n\n\nasync def later():\n    idle()\n    Client().unused()\n",
+        encoding="utf-8",
+    )
+    walked = walked_functions(monkeypatch)
+    cached = run_project(root, monkeypatch, "app", use_cache=True, jobs=1)
+    assert {"app.helpers.idle", "app.helpers.unused"} <= set(walked)
+    assert "app.helpers.fetch" not in walked, "facts already walked come from the cache"
+    fresh = run_project(root, monkeypatch, "app", use_cache=False, jobs=1)
+    assert cached.diagnostics == fresh.diagnostics
+    assert [d.message.split(" blocks")[0] for d in fresh.diagnostics if d.path.endswith("later.py")] == [
+        "idle() -> time.sleep() (app/helpers.py:10)",
+        "Client.unused() -> time.sleep() (app/helpers.py:18)",
+    ]
+
+
+def test_a_closed_walk_is_freed_without_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Walks kept open for their pending functions outlive a file; once dropped they must be
+    # freed by reference counting alone (the collector no longer visits old objects during a run).
+    import weakref
+
+    from asyncsafe.engine.facts import callgraph
+    from asyncsafe.engine.tree import walker as walker_module
+
+    monkeypatch.setattr(callgraph, "EXTRACTIONS_KEPT", 0)
+    closed: list[weakref.ref[walker_module.Walker]] = []
+    close = walker_module.Walker.close
+
+    def recording(self: walker_module.Walker) -> None:
+        closed.append(weakref.ref(self))
+        close(self)
+
+    monkeypatch.setattr(walker_module.Walker, "close", recording)
+    monkeypatch.setattr(runner, "after_file", lambda: None)  # as if the walks were old objects
+    root = helper_project(tmp_path)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        run_project(root, monkeypatch, "app", use_cache=False, jobs=1)
+        assert closed
+        assert [ref for ref in closed if ref() is not None] == []
+    finally:
+        if was_enabled:
+            gc.enable()

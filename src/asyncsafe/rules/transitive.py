@@ -117,6 +117,7 @@ class TransitiveChecker(Checker):
         super().__init__(ctx)
         self.functions: list[FunctionInfo] = []
         self.reads: list[tuple[FunctionInfo, Member, cst.Attribute]] = []
+        self._registered = (0, 0)  # how many functions and reads the call graph was handed
 
     def on_function_exit(self, function: FunctionInfo) -> None:
         self.functions.append(function)
@@ -136,13 +137,13 @@ class TransitiveChecker(Checker):
         self._register(graph_for(self.ctx), self.ctx.tree)
 
     def _register(self, graph: CallGraph, module: cst.Module) -> None:
-        """Hand the call graph what the sync functions walked so far do (a dependency's, only
-        those walked since the last time: its facts grow one function at a time)."""
-        reads = [(function, member) for function, member, _ in self.reads]
-        bodies, nodes = collect_bodies(self.ctx, graph, self.functions, reads)
-        graph.register(self.ctx.module, bodies, module, nodes)
-        if self.ctx.module in graph.extracting:
-            self.functions, self.reads = [], []
+        """Hand the call graph what the sync functions walked since the last time do: the
+        module's facts grow one function at a time as chains reach deferred ones."""
+        functions, reads = self._registered
+        new_reads = [(function, member) for function, member, _ in self.reads[reads:]]
+        bodies, nodes = collect_bodies(self.ctx, graph, self.functions[functions:], new_reads)
+        self._registered = len(self.functions), len(self.reads)
+        graph.register(self.ctx.module, bodies, module, nodes, self.ctx.deferring)
 
     def _report(self, graph: CallGraph) -> None:
         reported = {id(finding.node) for finding in self.ctx.findings}

@@ -11,10 +11,11 @@ from asyncsafe.config import Settings
 from asyncsafe.diagnostics import Diagnostic, FileError
 from asyncsafe.engine.facts.context import build_context
 from asyncsafe.engine.facts.project import Project
+from asyncsafe.engine.facts.project_types import graph_made_for
 from asyncsafe.engine.input.parse_gate import judge
 from asyncsafe.engine.input.prefilter import holds_async_def, might_hold_async
 from asyncsafe.engine.input.source import Source
-from asyncsafe.engine.tree.events import Finding, Fix, RuleSet
+from asyncsafe.engine.tree.events import FileContext, Finding, Fix, RuleSet
 from asyncsafe.engine.tree.parsing import parse_source
 from asyncsafe.engine.tree.positions import spans
 from asyncsafe.engine.tree.scopes import FunctionInfo
@@ -109,6 +110,13 @@ def handed_rules(project: Project | None) -> RuleSet:
     return project.rules
 
 
+def _walk_ended(ctx: FileContext) -> None:
+    """The call graph no longer walks this file's pending sync functions in this walk."""
+    graph = graph_made_for(ctx)
+    if graph is not None:
+        graph.walk_ended(ctx.module)
+
+
 def analyze_module(
     path: str,
     module: cst.Module,
@@ -121,7 +129,11 @@ def analyze_module(
     failures = RuleFailures(path)
     walker = Walker(ctx, guard_checkers(rules.instantiate(ctx), failures))
     fail_if_injected(path)
-    walker.run(module)
+    walker.defer_sync_functions()
+    try:
+        walker.run(module)
+    finally:
+        _walk_ended(ctx)
     in_async: list[Finding] = []
     in_sync: list[Finding] = []
     for finding in ctx.findings:

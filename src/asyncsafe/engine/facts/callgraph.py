@@ -17,14 +17,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Union
+from typing import Union
 
 import libcst as cst
 
 from asyncsafe.catalog import builtin_catalog
 from asyncsafe.config import Settings
 from asyncsafe.diagnostics import display_path
-from asyncsafe.engine.cache.reads import Reads
+from asyncsafe.engine.cache.reads import NullRecorder, Reads
 from asyncsafe.engine.facts.module_facts import (
     Blocker,
     Body,
@@ -41,13 +41,10 @@ from asyncsafe.engine.facts.outline import (
 )
 from asyncsafe.engine.facts.project import Project
 from asyncsafe.engine.tree.awaitables import source_of
-from asyncsafe.engine.tree.events import FileContext
+from asyncsafe.engine.tree.events import DeferringWalk, FileContext
 from asyncsafe.engine.tree.positions import Span, spans
 from asyncsafe.engine.tree.scopes import FunctionInfo
 from asyncsafe.engine.tree.values import Member, Ref, Value
-
-if TYPE_CHECKING:
-    from asyncsafe.engine.tree.walker import Walker
 
 PROJECT = "project"  # Instance.info: made by calling a project name; what it is, is looked up later
 SELF = "self"  # Instance.info the walker gives a method's first parameter
@@ -115,7 +112,9 @@ class CallGraph:
         ] = {}
         # Where each blocker of a module walked in this process is: its tree and finding nodes.
         self._nodes: dict[str, tuple[cst.Module, dict[str, cst.CSTNode]]] = {}
-        self._extractions: dict[str, Walker] = {}  # dependencies walked up to their functions
+        # Walks that left function bodies for later (dependencies, and the checked file being
+        # walked), by module: where a pending function is walked when a chain reaches it.
+        self._extractions: dict[str, DeferringWalk] = {}
         self._lines: dict[str, dict[int, Span]] = {}  # module -> positions of its blockers
         self._split: dict[str, tuple[str, str] | None] = {}  # module_of, until a file is adopted
         self._cache = FactsCache(project, project.cache, self.settings) if project and project.cache else None
@@ -137,7 +136,7 @@ class CallGraph:
         if module not in self._adopted:
             self._split.clear()  # a name may now be defined in this file
         self._adopted[module] = (path, None if backed else tree)
-        self._extractions.pop(module, None)  # walked from the project's tree, not this one
+        self._close(module)  # walked from the project's tree, not this one
         if self._facts.pop(module, None) is not None:
             self._found.clear()
 
@@ -188,9 +187,11 @@ class CallGraph:
         bodies: dict[str, Body],
         tree: cst.Module | None = None,
         nodes: dict[str, cst.CSTNode] | None = None,
+        deferring: DeferringWalk | None = None,
     ) -> None:
         """What a finished walk of ``module`` found in its sync functions (``nodes``: where
-        each function's blocker is in ``tree``)."""
+        each function's blocker is in ``tree``; ``deferring``: the walk that left some of them
+        for later, which walks them when asked)."""
         outline = self.outline(module)
         if outline is None:
             return
@@ -202,6 +203,9 @@ class CallGraph:
             facts = known
         else:
             facts = self._facts[module] = ModuleFacts(outline, bodies)
+            if deferring is not None and deferring.deferred:
+                facts.pending = set(deferring.deferred)
+                self._keep_open(module, deferring)
         self._lines.pop(module, None)
         if tree is not None and nodes:
             kept = self._nodes.pop(module, None)  # the most recent last: the first dropped is the oldest
@@ -254,34 +258,50 @@ class CallGraph:
         facts.pending.discard(unit)
         self._store(module, facts)
 
-    def _extraction(self, module: str) -> Walker | None:
+    def _extraction(self, module: str) -> DeferringWalk | None:
         """The walk of ``module`` that its pending functions are walked in, kept open for a
         bounded number of modules (one dropped is opened again, from its module level)."""
-        walker = self._extractions.pop(module, None) or self._open_extraction(module)
-        if walker is None:
-            return None
-        self._extractions[module] = walker
-        while len(self._extractions) > EXTRACTIONS_KEPT:
-            del self._extractions[next(iter(self._extractions))]
+        walker = self._extractions.get(module) or self._open_extraction(module)
+        if walker is not None:
+            self._keep_open(module, walker)
         return walker
 
-    def _open_extraction(self, module: str) -> Walker | None:
+    def _keep_open(self, module: str, walk: DeferringWalk) -> None:
+        if self._extractions.get(module) is not walk:
+            self._close(module)
+        self._extractions.pop(module, None)  # the most recent last: the first dropped is the oldest
+        self._extractions[module] = walk
+        walking = {module, *self.extracting, *(self._walking[:1] if self._walking is not None else ())}
+        idle = [kept for kept in self._extractions if kept not in walking]  # oldest first
+        for oldest in idle[: max(0, len(self._extractions) - EXTRACTIONS_KEPT)]:
+            self._close(oldest)  # never a walk that is under way (a chain may go through several)
+
+    def _close(self, module: str) -> None:
+        walk = self._extractions.pop(module, None)
+        if walk is not None:
+            walk.close()
+
+    def walk_ended(self, module: str) -> None:
+        """The walk of a checked file is over: its tree and findings are not kept for its
+        pending functions (a new walk of the module walks them if a chain reaches one)."""
+        self._close(module)
+
+    def _open_extraction(self, module: str) -> DeferringWalk | None:
         """Walk ``module`` up to its functions: imports, module and class level, and the
         functions nested elsewhere; the bodies of module- and class-level functions wait."""
         from asyncsafe.engine.facts.context import build_context, project_rules
         from asyncsafe.engine.tree.walker import Walker
 
         located = self._tree(module)
-        if located is None or self.outline(module) is None:
-            return None
-        assert self.project is not None  # a module to extract is a project module
+        if located is None or self.project is None or self.outline(module) is None:
+            return None  # without a project, only the checked file's own walk walks its helpers
         known = self._facts.get(module)
         fresh = known is None or known.bodies is None
         rules = project_rules(self.project)
         ctx = build_context(located[0], self.settings, builtin_catalog(), rules, self.project)
         ctx.helpers_only = True
         walker = Walker(ctx, rules.instantiate(ctx))
-        walker.deferred = {}
+        walker.defer_sync_functions()
         self._walking_dependency(module, lambda: walker.run(located[1]), fresh)
         facts = self._facts.get(module)
         if facts is not None and facts.bodies is None:
@@ -290,20 +310,21 @@ class CallGraph:
         if facts is None:
             return None
         if fresh:
-            facts.pending = set(walker.deferred)
+            facts.pending = set(walker.deferred or ())
         self._store(module, facts)
         return walker
 
-    def _walk_deferred(self, module: str, walker: Walker, unit: str) -> None:
+    def _walk_deferred(self, module: str, walker: DeferringWalk, unit: str) -> None:
         self._walking_dependency(module, lambda: walker.walk_deferred(unit), fresh=False)
 
     def _walking_dependency(self, module: str, walk: Callable[[], object], fresh: bool) -> None:
-        """Run ``walk`` (a part of the dependency's walk); what it reads is what the module's
-        facts are made from (from now on, if ``fresh``; else as well)."""
-        assert self.project is not None
+        """Run ``walk`` (a part of a module's walk: a dependency's, or a checked file's helpers
+        that a chain reached); what it reads is what the module's facts are made from (from now
+        on, if ``fresh``; else as well). Without a project (one file alone) nothing is recorded."""
+        recorder = self.project.recorder if self.project is not None else NullRecorder()
         self.extracting.add(module)
         try:
-            with self.project.recorder.recording() as reads:
+            with recorder.recording() as reads:
                 reads.modules.add(module)
                 walk()
         finally:
@@ -481,7 +502,7 @@ class CallGraph:
 
     def _walk_again(self, module: str, local: str) -> None:
         """Walk the function ``local`` is in again, in a new walk of ``module``, for its nodes."""
-        self._extractions.pop(module, None)
+        self._close(module)
         walker = self._extraction(module)
         unit = unit_of(local, walker.deferred or {}) if walker is not None else None
         if walker is not None and unit is not None:

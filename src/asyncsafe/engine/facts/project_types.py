@@ -84,6 +84,14 @@ class ProjectTypes:
         return None
 
 
+def graph_made_for(ctx: FileContext) -> CallGraph | None:
+    """The call graph a file's walk used, if it used one (asking does not make one)."""
+    for provider in ctx.resolver.providers:
+        if isinstance(provider, ProjectTypes):
+            return provider._graph
+    return None
+
+
 def graph_for(ctx: FileContext) -> CallGraph:
     """The call graph a file's walk shares with its type provider."""
     for provider in ctx.resolver.providers:

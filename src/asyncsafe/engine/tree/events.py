@@ -6,9 +6,9 @@ resolves what it needs through the shared resolver, and calls the checkers' hook
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import libcst as cst
 
@@ -87,6 +87,17 @@ class Finding:
     fix: Fix | None = None
 
 
+class DeferringWalk(Protocol):
+    """A walk that left function bodies for later (the walker, seen from the call graph)."""
+
+    @property
+    def deferred(self) -> Mapping[str, object] | None: ...
+
+    def walk_deferred(self, local: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class FileContext:
     path: str
@@ -104,6 +115,9 @@ class FileContext:
     # A dependency walked for its sync functions (the bodies chains run through), not checked:
     # its async functions only make coroutines when called, so their bodies are not walked.
     helpers_only: bool = False
+    # The walk that left this file's sync function bodies for later (``Walker.defer_sync_functions``):
+    # the call graph walks one when a chain first reaches it.
+    deferring: DeferringWalk | None = None
 
     def report(
         self,

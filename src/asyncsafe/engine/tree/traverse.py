@@ -79,6 +79,10 @@ class FastVisitor(cst.CSTVisitor):
         if leave is not None:
             leave(node)
 
+    def release(self) -> None:
+        """Drop the bound hooks: each holds the visitor, a cycle only the collector would break."""
+        self._hooks.clear()
+
     def _find_hooks(self, kind: type[cst.CSTNode]) -> tuple[_Hook | None, _Hook | None]:
         found: list[_Hook | None] = []
         for prefix in ("visit_", "leave_"):

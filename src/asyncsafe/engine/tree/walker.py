@@ -72,8 +72,8 @@ class Walker(FastVisitor):
         self.test_context: set[int] = set()
         self.functions: list[FunctionInfo] = []
         self.lambda_names: dict[int, str] = {}
-        # Set to a dict to defer the bodies of module- and class-level functions until asked for
-        # (``walk_deferred``): a dependency is walked only as far as chains go into it.
+        # The bodies of module- and class-level sync functions, once ``defer_sync_functions``
+        # is called: walked when asked for (``walk_deferred``), as far as chains go into them.
         self.deferred: dict[str, list[DeferredFunction]] | None = None
 
     # --- entry ---------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ class Walker(FastVisitor):
             self.resolver.bind(name, Ref(self._qualname(name)))
         if node.asynchronous is not None and self.ctx.helpers_only:
             return False  # calling it runs nothing: no chain goes through its body
-        if self.deferred is not None and self.resolver.current.kind in DEFERRABLE_IN:
+        if self.deferred is not None and self._defers(node):
             self.deferred.setdefault(self._local(name), []).append(
                 DeferredFunction(node, tuple(self.resolver.scopes), tuple(decorators))
             )
@@ -214,11 +214,36 @@ class Walker(FastVisitor):
         self._walk_function(node, decorators)
         return False
 
+    def _defers(self, node: cst.FunctionDef) -> bool:
+        """In a walk that defers, a module- or class-level sync function waits, unless an async body is nested in it
+        (a checked file's async functions are all walked now; a dependency's never are)."""
+        return (
+            node.asynchronous is None
+            and self.resolver.current.kind in DEFERRABLE_IN
+            and (self.ctx.helpers_only or not holds_async_def(node.body))
+        )
+
+    def defer_sync_functions(self) -> None:
+        """Leave the bodies of module- and class-level sync functions for later: only async
+        bodies can hold a finding, and a sync body matters only if a chain from one reaches it."""
+        self.deferred = {}
+        self.ctx.deferring = self
+
+    def close(self) -> None:
+        """No more deferred bodies will be walked here. Breaks the cycles a walk makes (its
+        context and type providers point at each other, and at this walker) so that dropping
+        the walker frees its tree at once: a walk kept open across files has reached the
+        oldest generation, which the collector no longer visits during a run."""
+        self.deferred = None
+        self.ctx.deferring = None
+        self.ctx.resolver.providers = []
+        self.checkers = []
+        self.release()
+
     def walk_deferred(self, local: str) -> bool:
         """Walk the bodies deferred under ``local`` (every definition of that name, in source
         order) in the scopes they were met in; False if none is pending."""
-        assert self.deferred is not None, "only a walk that defers has deferred bodies"
-        pending = self.deferred.pop(local, None)
+        pending = self.deferred.pop(local, None) if self.deferred is not None else None
         if pending is None:
             return False
         walking = self.resolver.scopes
@@ -637,3 +662,23 @@ def _child_blocks(statement: cst.CSTNode) -> list[cst.CSTNode]:
             body = child.body
             blocks.extend(body if isinstance(body, Sequence) else [body])
     return blocks
+
+
+def holds_async_def(node: cst.CSTNode) -> bool:
+    """Whether an ``async def`` is nested in ``node``. Only statements are looked at: no
+    expression can hold a ``def``."""
+    if isinstance(node, cst.FunctionDef) and node.asynchronous is not None:
+        return True
+    if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        return False
+    return any(holds_async_def(part) for part in _statement_parts(node))
+
+
+def _statement_parts(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The blocks, clauses and statements a statement (or block, or clause) is made of."""
+    for name in ("body", "orelse", "handlers", "finalbody", "cases"):
+        value = getattr(node, name, None)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, Sequence):
+            yield from value
