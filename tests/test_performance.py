@@ -165,6 +165,15 @@ def test_credited_reads_are_merged_again_only_when_they_grew() -> None:
     assert result.modules == {"app.models", "app.helpers"}
 
 
+def app_project(tmp_path: Path) -> Path:
+    """An empty project with one package, ``app``."""
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")
+    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    return root
+
+
 def test_a_dependency_is_walked_for_its_sync_helpers_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -172,10 +181,7 @@ def test_a_dependency_is_walked_for_its_sync_helpers_only(
     # as a dependency (not checked) has only its sync functions walked. Chains are unchanged.
     from asyncsafe.engine.tree import walker as walker_module
 
-    root = tmp_path / "proj"
-    (root / "app").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")
-    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    root = app_project(tmp_path)
     (root / "app" / "helpers.py").write_text(
         "import requests\nimport time\n\n\ndef fetch(url):\n    return requests.get(url)\n\n\n"
         "async def pause():\n    time.sleep(1)\n",
@@ -205,10 +211,7 @@ def test_a_dependency_is_walked_for_its_sync_helpers_only(
 def helper_project(tmp_path: Path) -> Path:
     """A dependency with a reached helper and an unreached one, and a checked file whose own
     sync helpers are reached, unreached, or hold an async body."""
-    root = tmp_path / "proj"
-    (root / "app").mkdir(parents=True)
-    (root / "pyproject.toml").write_text("[tool.asyncsafe]\n", encoding="utf-8")
-    (root / "app" / "__init__.py").write_text("", encoding="utf-8")
+    root = app_project(tmp_path)
     (root / "app" / "helpers.py").write_text(
         "import requests\nimport time\n\n\ndef fetch(url):\n    return requests.get(url)\n\n\n"
         "def idle():\n    time.sleep(1)\n\n\nclass Client:\n    def load(self):\n        return fetch('x')\n\n"
