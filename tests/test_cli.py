@@ -303,10 +303,9 @@ def test_the_command_exits_with_all_its_output_flushed(
         (tmp_path / f"view_{number}.py").write_text(BAD, encoding="utf-8")
     process = run_cli("check", ".", "--no-cache", "--output-format", "json", cwd=tmp_path)
     monkeypatch.chdir(tmp_path)
-    try:
-        code = main(["check", ".", "--no-cache", "--output-format", "json"])
-    finally:
-        gc.enable()  # the command turns the collector off for good: it exits right after
+    assert gc.isenabled()
+    code = main(["check", ".", "--no-cache", "--output-format", "json"])
+    assert gc.isenabled(), "only the console script turns the collector off for good"
     assert (process.returncode, process.stdout) == (code, capsys.readouterr().out)
     assert code == 1 and len(json.loads(process.stdout)) == 300
     # Printed, not written through the report's file; and block-buffered, as in a user's shell.

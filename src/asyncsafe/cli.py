@@ -166,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Set by ``console_main``: the process ends when ``main`` returns.
+_EXITS_AFTER = False
+
+
 def console_main() -> NoReturn:
     """The ``asyncsafe`` command: ``main``, then exit without the interpreter's teardown.
 
@@ -174,6 +178,8 @@ def console_main() -> NoReturn:
     Nothing is left to do by then: the cache is written, a pool's workers are gone, and no
     thread or ``atexit`` hook of ours is running. Only the output buffers need flushing.
     """
+    global _EXITS_AFTER
+    _EXITS_AFTER = True
     code = main()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -298,7 +304,8 @@ def _check(args: argparse.Namespace) -> int:
     from asyncsafe.run.collector import one_batch
     from asyncsafe.run.runner import FixMode, RunResult, run
 
-    one_batch()
+    if _EXITS_AFTER:  # one batch, then exit; ``main`` called in a process that goes on leaves it be
+        one_batch()
     paths = _config_paths(args)
     resolver = _resolver(args)
     try:
