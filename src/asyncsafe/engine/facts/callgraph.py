@@ -15,8 +15,8 @@ search, so the chain reported is a shortest one, bounded by ``max-depth``; cycle
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Union
 
 import libcst as cst
@@ -251,11 +251,11 @@ class CallGraph:
         (``_extraction``); other functions wait until a chain reaches them."""
         walker = self._extraction(module)
         facts = self._facts.get(module)
-        unit = facts.pending_unit(local) if facts is not None else None
-        if walker is None or facts is None or unit is None:
+        if walker is None or facts is None:
             return
-        self._walk_deferred(module, walker, unit)
-        facts.pending.discard(unit)
+        unit = facts.pending_unit(local)
+        if unit is not None:
+            self._walk_unit(module, walker, unit)
         self._store(module, facts)
 
     def _extraction(self, module: str) -> DeferringWalk | None:
@@ -309,13 +309,16 @@ class CallGraph:
         facts = self._facts.get(module)
         if facts is None:
             return None
-        if fresh:
+        if fresh:  # also when no collector registered the module with its walk
             facts.pending = set(walker.deferred or ())
-        self._store(module, facts)
-        return walker
+        return walker  # its facts are stored by the caller, once the function asked for is walked
 
-    def _walk_deferred(self, module: str, walker: DeferringWalk, unit: str) -> None:
+    def _walk_unit(self, module: str, walker: DeferringWalk, unit: str) -> None:
+        """Walk the pending function ``unit`` (with what is nested in it) in ``walker``."""
         self._walking_dependency(module, lambda: walker.walk_deferred(unit), fresh=False)
+        facts = self._facts.get(module)
+        if facts is not None:
+            facts.pending.discard(unit)
 
     def _walking_dependency(self, module: str, walk: Callable[[], object], fresh: bool) -> None:
         """Run ``walk`` (a part of a module's walk: a dependency's, or a checked file's helpers
@@ -506,10 +509,7 @@ class CallGraph:
         walker = self._extraction(module)
         unit = unit_of(local, walker.deferred or {}) if walker is not None else None
         if walker is not None and unit is not None:
-            self._walk_deferred(module, walker, unit)
-            facts = self._facts.get(module)
-            if facts is not None:
-                facts.pending.discard(unit)
+            self._walk_unit(module, walker, unit)
 
     def _recorded_search(self, start: Callee) -> tuple[tuple[str, ...], Blocker, tuple[str, str]] | None:
         if self.project is None:

@@ -77,11 +77,7 @@ class ModuleFacts:
 
     def knows(self, local: str) -> bool:
         """Whether ``bodies`` holds what is known of ``local`` (walked, or not a sync function)."""
-        if self.bodies is None:
-            return False
-        if not self.pending:
-            return True
-        return self.pending_unit(local) is None
+        return self.bodies is not None and (not self.pending or self.pending_unit(local) is None)
 
     def pending_unit(self, local: str) -> str | None:
         """The pending function whose walk would tell about ``local``, if any."""

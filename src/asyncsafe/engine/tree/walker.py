@@ -215,8 +215,9 @@ class Walker(FastVisitor):
         return False
 
     def _defers(self, node: cst.FunctionDef) -> bool:
-        """In a walk that defers, a module- or class-level sync function waits, unless an async body is nested in it
-        (a checked file's async functions are all walked now; a dependency's never are)."""
+        """In a walk that defers, a module- or class-level sync function waits, unless an async
+        body is nested in it (a checked file's async functions are all walked now; a
+        dependency's never are)."""
         return (
             node.asynchronous is None
             and self.resolver.current.kind in DEFERRABLE_IN
@@ -240,12 +241,12 @@ class Walker(FastVisitor):
         self.checkers = []
         self.release()
 
-    def walk_deferred(self, local: str) -> bool:
+    def walk_deferred(self, local: str) -> None:
         """Walk the bodies deferred under ``local`` (every definition of that name, in source
-        order) in the scopes they were met in; False if none is pending."""
+        order) in the scopes they were met in; nothing if none is pending."""
         pending = self.deferred.pop(local, None) if self.deferred is not None else None
         if pending is None:
-            return False
+            return
         walking = self.resolver.scopes
         try:
             for deferred in pending:
@@ -255,7 +256,6 @@ class Walker(FastVisitor):
             self.resolver.scopes = walking
         for checker in self.checkers:
             checker.on_deferred_walked()
-        return True
 
     def _walk_function(self, node: cst.FunctionDef, decorators: list[Value]) -> None:
         name = node.name.value
